@@ -1,0 +1,73 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.tsbuild/**',
+      'docs/.doctest/**',
+      'docs/api/**',
+      'examples/browser/public/**',
+      '**/test/fixtures/**',
+      'checkpoints/**',
+      'results/**',
+      'datasets/**',
+      'demo-output/**',
+      'bench-results/**',
+      'test-artifacts/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports (STYLE.md §D).' },
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'Use `as const` objects instead of enum (STYLE.md §D).',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='only'][callee.object.name=/^(test|it|describe)$/]",
+          message: 'No focused tests.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/models/src/backend/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@tensorflow/tfjs-node*', '@tensorflow/tfjs-backend-*', '@tensorflow/tfjs'],
+              message: 'Library code never imports a backend (STYLE.md rule 0); apps choose it.',
+            },
+            {
+              group: ['**/dist/**', '@patchfx/*/src/**'],
+              message: 'Import packages by their public entry points.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.config.ts', '**/*.config.js', 'vitest.workspace.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

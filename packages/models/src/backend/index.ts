@@ -1,0 +1,79 @@
+/**
+ * Backend selection for apps and programs: the only place in patchfx that reaches a backend
+ * package, and only through dynamic `import()`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmTrainingKernels } from '../kernels/wasm-training.js';
+
+/** Backends by tfjs name, with the packages that provide them (tried in order). */
+export const BACKENDS = Object.freeze({
+  cpu: ['@tensorflow/tfjs-backend-cpu'],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  tensorflow: ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+} as const);
+
+/** A backend name: `'cpu'`, `'wasm'`, or `'tensorflow'` (tfjs-node / tfjs-node-gpu). */
+export type BackendName = keyof typeof BACKENDS;
+
+function isMissingModule(e: unknown, spec: string): boolean {
+  const err = e as { code?: string; message?: string };
+  return (
+    err?.code === 'ERR_MODULE_NOT_FOUND' ||
+    err?.code === 'MODULE_NOT_FOUND' ||
+    (typeof err?.message === 'string' &&
+      err.message.includes(spec) &&
+      /Cannot find|not found|Failed to resolve/i.test(err.message))
+  );
+}
+
+const load = (spec: string): Promise<unknown> => import(/* @vite-ignore */ spec);
+
+/**
+ * Activates a backend: imports its package if it is not registered yet, sets it, waits for it
+ * and checks that it really is the active backend of this tfjs-core (a second copy of
+ * tfjs-core would register it elsewhere). For `'wasm'` it also registers patchfx's training
+ * kernels, without which wasm cannot train these models.
+ *
+ * @throws `Missing optional peer '<package>' for backend '<name>'` with the install command,
+ *   when the package is not installed.
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  const packages = BACKENDS[name];
+  if (!packages) {
+    throw new Error(
+      `backend must be one of ${Object.keys(BACKENDS)
+        .map((b) => `'${b}'`)
+        .join(' | ')}, got '${String(name)}'`,
+    );
+  }
+  if (!tf.findBackendFactory(name)) {
+    let loaded = false;
+    let lastError: unknown;
+    for (const spec of packages) {
+      try {
+        await load(spec);
+        loaded = true;
+        break;
+      } catch (e) {
+        if (!isMissingModule(e, spec)) throw e;
+        lastError = e;
+      }
+    }
+    if (!loaded) {
+      const list = packages.map((p) => `'${p}'`).join(' or ');
+      throw new Error(
+        `Missing optional peer ${list} for backend '${name}': install it with \`npm install ${packages[packages.length - 1]}@4.22.0\`` +
+          (name === 'tensorflow' ? ' (or @tensorflow/tfjs-node-gpu on a CUDA machine)' : ''),
+        { cause: lastError },
+      );
+    }
+  }
+  if (name === 'wasm') registerWasmTrainingKernels();
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  if (!ok || tf.getBackend() !== name) {
+    throw new Error(
+      `backend '${name}' did not become active (active: '${tf.getBackend()}'); is there a second copy of @tensorflow/tfjs-core? Run \`npm ls @tensorflow/tfjs-core\``,
+    );
+  }
+}

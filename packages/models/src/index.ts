@@ -1,0 +1,64 @@
+/**
+ * @patchfx/models — patch discriminators of "What makes fake images detectable?" (Chai et al.,
+ * ECCV 2020) on TensorFlow.js: truncated Xception and ResNet classifiers that output one
+ * real/fake logit pair per receptive-field patch.
+ *
+ * Where things are: `build.ts` builds a model, `architectures/` holds the networks,
+ * `receptive-field.ts` the patch geometry, `train/` the training loop, `io/` checkpoints,
+ * `kernels/` the wasm training kernels. Node file IO is under `@patchfx/models/node`,
+ * backend selection under `@patchfx/models/backend`.
+ */
+export {
+  XCEPTION_LAYERS,
+  RESNET_LAYERS,
+  RESNET_DEPTHS,
+  BACKBONES,
+  INIT_TYPES,
+  DEFAULT_MODEL_CONFIG,
+  listModelNames,
+  parseModelName,
+  modelName,
+  isPatchModel,
+  resolveModelConfig,
+  type Backbone,
+  type XceptionLayer,
+  type ResnetLayer,
+  type ResnetDepth,
+  type InitType,
+  type ModelConfig,
+  type ModelConfigInput,
+} from './variants.js';
+export {
+  buildPatchDiscriminator,
+  getModelMetadata,
+  countParams,
+  METADATA_KEY,
+  type ModelMetadata,
+} from './build.js';
+export { initializeWeights, torchFans, type InitOptions } from './init.js';
+export {
+  receptiveField,
+  outputSize,
+  patchWindow,
+  type ReceptiveField,
+  type PatchWindow,
+} from './receptive-field.js';
+export * from './layers/index.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels/wasm-training.js';
+export { Adam, DEFAULT_ADAM_CONFIG, type AdamConfig, type AdamState } from './train/adam.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  disposeAdamState,
+  CHECKPOINT_FILES,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointContents,
+  type CheckpointManifest,
+  type CheckpointReader,
+  type LoadedCheckpoint,
+  type LoadCheckpointOptions,
+  type TrainingState,
+} from './io/checkpoint.js';
+export { patchCrossEntropy, patchAccuracies, type PatchAccuracies } from './train/loss.js';
+export { trainStep, evalStep, trainableVariables, type StepResult } from './train/step.js';

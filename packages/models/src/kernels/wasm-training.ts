@@ -1,0 +1,413 @@
+/**
+ * Gradient kernels the wasm backend lacks, gets wrong, or runs slowly, registered for
+ * `'wasm'` only and built from fast ops wasm has (XNNPACK convolutions and matmuls, 4-D
+ * slices, pads, reshapes):
+ *
+ * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): one plain matmul per kernel
+ *   offset over a channel-major copy of the input.
+ * - `Conv2DBackpropInput` (present but a naive loop, ~10× slower than XNNPACK): a matmul for
+ *   1×1 kernels, else a forward XNNPACK convolution of the dilated gradient with the rotated
+ *   filter.
+ * - `DepthwiseConv2dNativeBackpropFilter` (missing): a depthwise convolution of the input
+ *   with the output gradient as its filter, channels × batch folded together.
+ * - `DepthwiseConv2dNativeBackpropInput` (missing): a depthwise convolution of the dilated
+ *   gradient with the flipped filter.
+ * - `MaxPoolGrad` (present but wrong whenever a window's maximum is negative): routed through
+ *   stride phases with equality masks.
+ *
+ * Each kernel runs tfjs ops inside the kernel call (nested ops are not recorded on the
+ * gradient tape) and returns the result tensor, which the engine adopts as the kernel output.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  MaxPoolGrad,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  type KernelConfig,
+  type MaxPoolGradAttrs,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { padOrCrop, spreadZeros, subsample } from './ops.js';
+
+function asTensor<T extends tf.Tensor>(info: TensorInfo | undefined): T {
+  if (!info) throw new Error('patchfx wasm kernel: missing input');
+  return (info instanceof tf.Tensor ? info : tf.engine().makeTensorFromTensorInfo(info)) as T;
+}
+
+function checkNHWC(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat === 'NCHW') throw new Error(`${kernel} (wasm, patchfx): only NHWC is supported`);
+}
+
+/** Dilates dy by the strides and pads it for a stride-1 'full' correlation giving `inputShape`. */
+function prepareTransposedInput(
+  dy: tf.Tensor4D,
+  inH: number,
+  inW: number,
+  kh: number,
+  kw: number,
+  info: backend_util.Conv2DInfo,
+): tf.Tensor4D {
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const [, oh, ow] = dy.shape;
+  const spread = spreadZeros(dy, sh, sw);
+  const H = (oh - 1) * sh + 1;
+  const W = (ow - 1) * sw + 1;
+  const pt = (kh - 1) * dh - info.padInfo.top;
+  const pl = (kw - 1) * dw - info.padInfo.left;
+  const pb = inH - H - pt + (kh - 1) * dh;
+  const pr = inW - W - pl + (kw - 1) * dw;
+  return padOrCrop(spread, pt, pb - (spread.shape[1] - H), pl, pr - (spread.shape[2] - W));
+}
+
+/** dW of a 2-D convolution: for each kernel offset, a `[Cin, M] × [M, Cout]` matmul. */
+export function conv2DBackpropFilterFromOps(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  attrs: Conv2DBackpropFilterAttrs,
+): tf.Tensor4D {
+  checkNHWC('Conv2DBackpropFilter', attrs.dataFormat);
+  return tf.tidy(() => {
+    const info = backend_util.computeConv2DInfo(
+      x.shape,
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const { top, bottom, left, right } = info.padInfo;
+    const [kh, kw, cin, cout] = attrs.filterShape;
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const n = x.shape[0];
+    const m = n * oh * ow;
+    const dy2 = tf.reshape(dy, [m, cout]);
+    const xp = padOrCrop(x, top, bottom, left, right);
+    if (sh === 1 && sw === 1 && kh * kw > 1) {
+      // Channel-major once; every offset is then a contiguous-row slice.
+      const xt = tf.transpose(xp, [3, 0, 1, 2]);
+      const parts: tf.Tensor2D[] = [];
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const view = tf.slice(xt, [0, 0, a, b], [cin, n, oh, ow]);
+          parts.push(tf.matMul(tf.reshape(view, [cin, m]), dy2));
+          view.dispose();
+        }
+      }
+      xt.dispose();
+      return tf.reshape(tf.stack(parts), [kh, kw, cin, cout]) as tf.Tensor4D;
+    }
+    const parts: tf.Tensor2D[] = [];
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const view = subsample(xp, a, b, oh, ow, sh, sw);
+        const cols = tf.transpose(tf.reshape(view, [m, cin]));
+        parts.push(tf.matMul(cols, dy2));
+        view.dispose();
+        cols.dispose();
+      }
+    }
+    return tf.reshape(parts.length === 1 ? parts[0] : tf.stack(parts), [kh, kw, cin, cout]);
+  });
+}
+
+/** dx of a 2-D convolution (see the module comment). */
+export function conv2DBackpropInputFromOps(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: Conv2DBackpropInputAttrs,
+): tf.Tensor4D {
+  checkNHWC('Conv2DBackpropInput', attrs.dataFormat);
+  return tf.tidy(() => {
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const [n, inH, inW, cin] = attrs.inputShape;
+    const [kh, kw, , cout] = filter.shape;
+    const [, oh, ow] = dy.shape;
+    if (kh === 1 && kw === 1) {
+      const wt = tf.transpose(tf.reshape(filter, [cin, cout]));
+      const g = tf.reshape(tf.matMul(tf.reshape(dy, [n * oh * ow, cout]), wt), [
+        n,
+        oh,
+        ow,
+        cin,
+      ]) as tf.Tensor4D;
+      const { strideHeight: sh, strideWidth: sw } = info;
+      const { top, left } = info.padInfo;
+      const spread = spreadZeros(g, sh, sw);
+      return padOrCrop(
+        spread,
+        -top,
+        inH - (spread.shape[1] - top),
+        -left,
+        inW - (spread.shape[2] - left),
+      );
+    }
+    const padded = prepareTransposedInput(dy, inH, inW, kh, kw, info);
+    const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(padded, rotated, 1, 'valid');
+  });
+}
+
+/**
+ * Depthwise dW. Folding batch into channels turns it into one depthwise convolution:
+ * input x as `[1, H, W, N·C]`, filter dy as `[oh, ow, N·C, 1]` (dilated by the stride), output
+ * `[1, kh, kw, N·C]`, then summed over N.
+ */
+export function depthwiseBackpropFilterFromOps(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  attrs: DepthwiseConv2dNativeBackpropFilterAttrs,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = backend_util.computeConv2DInfo(
+      x.shape,
+      attrs.filterShape,
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      true,
+    );
+    const { top, left } = info.padInfo;
+    const [kh, kw, c, mult] = attrs.filterShape;
+    const {
+      outHeight: oh,
+      outWidth: ow,
+      strideHeight: sh,
+      strideWidth: sw,
+      dilationHeight: dh,
+      dilationWidth: dw,
+    } = info;
+    const n = x.shape[0];
+    if (dh !== 1 || dw !== 1) {
+      // Rare: per-offset products (dilated depthwise gradients are not supported by tfjs core anyway).
+      const xp = padOrCrop(x, top, info.padInfo.bottom, left, info.padInfo.right);
+      const dyq = mult === 1 ? dy : tf.reshape(dy, [n, oh, ow, c, mult]);
+      const parts: tf.Tensor[] = [];
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const view = subsample(xp, a * dh, b * dw, oh, ow, sh, sw);
+          parts.push(
+            tf.sum(mult === 1 ? tf.mul(view, dyq) : tf.mul(tf.expandDims(view, 4), dyq), [0, 1, 2]),
+          );
+        }
+      }
+      return tf.reshape(tf.stack(parts), [kh, kw, c, mult]);
+    }
+    // Input region that the windows cover: rows top-padded, exactly (oh−1)·sh + kh tall.
+    const needH = (oh - 1) * sh + kh;
+    const needW = (ow - 1) * sw + kw;
+    const xp = padOrCrop(x, top, needH - x.shape[1] - top, left, needW - x.shape[2] - left);
+    const xFold = tf.reshape(tf.transpose(xp, [1, 2, 0, 3]), [
+      1,
+      needH,
+      needW,
+      n * c,
+    ]) as tf.Tensor4D;
+    const dyQ =
+      mult === 1 ? tf.reshape(dy, [n, oh, ow, c, 1]) : tf.reshape(dy, [n, oh, ow, c, mult]);
+    const parts: tf.Tensor[] = [];
+    for (let q = 0; q < mult; q++) {
+      const dyq =
+        mult === 1
+          ? dy
+          : tf.reshape(tf.slice(dyQ, [0, 0, 0, 0, q], [n, oh, ow, c, 1]), [n, oh, ow, c]);
+      const f = tf.reshape(tf.transpose(dyq, [1, 2, 0, 3]), [oh, ow, n * c, 1]) as tf.Tensor4D;
+      const out = tf.depthwiseConv2d(xFold, f, 1, 'valid', 'NHWC', [sh, sw]); // [1, kh, kw, n·c]
+      parts.push(tf.sum(tf.reshape(out, [kh, kw, n, c]), 2));
+    }
+    return mult === 1
+      ? (tf.reshape(parts[0], [kh, kw, c, 1]) as tf.Tensor4D)
+      : (tf.stack(parts, 3) as tf.Tensor4D);
+  });
+}
+
+/** Depthwise dx: a depthwise convolution of the dilated dy with the flipped filter. */
+export function depthwiseBackpropInputFromOps(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: DepthwiseConv2dNativeBackpropInputAttrs,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape,
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      true,
+    );
+    const [n, inH, inW, c] = attrs.inputShape;
+    const [kh, kw, , mult] = filter.shape;
+    const { dilationHeight: dh, dilationWidth: dw } = info;
+    const padded = prepareTransposedInput(dy, inH, inW, kh, kw, info);
+    const flipped = tf.reverse(filter, [0, 1]);
+    if (mult === 1)
+      return tf.depthwiseConv2d(padded, flipped as tf.Tensor4D, 1, 'valid', 'NHWC', [dh, dw]);
+    const perChannel = tf.depthwiseConv2d(
+      padded,
+      tf.reshape(flipped, [kh, kw, c * mult, 1]) as tf.Tensor4D,
+      1,
+      'valid',
+      'NHWC',
+      [dh, dw],
+    );
+    return tf.sum(tf.reshape(perChannel, [n, inH, inW, c, mult]), 4) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Max-pool dx: each dy goes to the position of its window's maximum (the last one in
+ * row-major order on ties, as tfjs's cpu backend does). Exact for any sign of the maximum.
+ *
+ * The padded input is split into stride phases (`x[:, p::s, q::s]`) with reshapes and 4-D
+ * slices; each kernel offset is then a plain slice of one phase, and its gradient is added
+ * into that phase before the phases are interleaved back.
+ */
+export function maxPoolGradFromOps(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  attrs: MaxPoolGradAttrs,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = backend_util.computePool2DInfo(
+      x.shape,
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const { top, left } = info.padInfo;
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const kh = info.effectiveFilterHeight;
+    const kw = info.effectiveFilterWidth;
+    const [n, h, w, c] = x.shape;
+    const hq = Math.max(oh - 1 + Math.ceil(kh / sh), Math.ceil((h + top) / sh));
+    const wq = Math.max(ow - 1 + Math.ceil(kw / sw), Math.ceil((w + left) / sw));
+    const xp = padOrCrop(x, top, hq * sh - h - top, left, wq * sw - w - left, -Infinity);
+    const grid = sh * sw > 1 ? tf.reshape(xp, [n * hq, sh, wq, sw * c]) : null;
+    const phase = (p: number, q: number): tf.Tensor4D =>
+      grid ? tf.reshape(tf.slice(grid, [0, p, 0, q * c], [n * hq, 1, wq, c]), [n, hq, wq, c]) : xp;
+    const phases = new Map<string, tf.Tensor4D>();
+    const acc = new Map<string, tf.Tensor4D>();
+    let free = tf.onesLike(y) as tf.Tensor4D;
+    for (let idx = kh * kw - 1; idx >= 0; idx--) {
+      const a = Math.floor(idx / kw);
+      const b = idx % kw;
+      const key = `${a % sh},${b % sw}`;
+      if (!phases.has(key)) phases.set(key, phase(a % sh, b % sw));
+      const da = Math.floor(a / sh);
+      const db = Math.floor(b / sw);
+      const view = tf.slice(phases.get(key)!, [0, da, db, 0], [n, oh, ow, c]);
+      const hit = tf.mul(tf.cast(tf.equal(view, y), 'float32'), free) as tf.Tensor4D;
+      const nextFree = tf.sub(free, hit) as tf.Tensor4D;
+      const g = tf.mul(dy, hit) as tf.Tensor4D;
+      const placed = padOrCrop(g, da, hq - da - oh, db, wq - db - ow);
+      const prev = acc.get(key);
+      const sum: tf.Tensor4D = prev ? tf.add(prev, placed) : placed;
+      acc.set(key, sum);
+      for (const t of [view, hit, free, g, prev, placed]) if (t && t !== sum) t.dispose();
+      free = nextFree;
+    }
+    const zeros = () => tf.zeros([n, hq, wq, c]) as tf.Tensor4D;
+    let full: tf.Tensor4D;
+    if (!grid) {
+      full = acc.get('0,0') ?? zeros();
+    } else {
+      const rows: tf.Tensor4D[] = [];
+      for (let p = 0; p < sh; p++) {
+        const cols: tf.Tensor4D[] = [];
+        for (let q = 0; q < sw; q++) cols.push(acc.get(`${p},${q}`) ?? zeros());
+        rows.push(tf.reshape(tf.concat(cols, 3), [n * hq, 1, wq, sw * c]));
+      }
+      full = tf.reshape(tf.concat(rows, 1), [n, hq * sh, wq * sw, c]);
+    }
+    return tf.slice(full, [0, top, left, 0], [n, h, w, c]);
+  });
+}
+
+type KernelFn = (args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap }) => tf.Tensor;
+
+function config(kernelName: string, kernelFunc: KernelFn): KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'],
+  };
+}
+
+/** The kernels registered by {@link registerWasmTrainingKernels}. */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
+  config(Conv2DBackpropFilter, ({ inputs, attrs }) =>
+    conv2DBackpropFilterFromOps(
+      asTensor(inputs.x),
+      asTensor(inputs.dy),
+      attrs as unknown as Conv2DBackpropFilterAttrs,
+    ),
+  ),
+  config(Conv2DBackpropInput, ({ inputs, attrs }) =>
+    conv2DBackpropInputFromOps(
+      asTensor(inputs.dy),
+      asTensor(inputs.filter),
+      attrs as unknown as Conv2DBackpropInputAttrs,
+    ),
+  ),
+  config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, attrs }) =>
+    depthwiseBackpropFilterFromOps(
+      asTensor(inputs.x),
+      asTensor(inputs.dy),
+      attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs,
+    ),
+  ),
+  config(DepthwiseConv2dNativeBackpropInput, ({ inputs, attrs }) =>
+    depthwiseBackpropInputFromOps(
+      asTensor(inputs.dy),
+      asTensor(inputs.filter),
+      attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs,
+    ),
+  ),
+  config(MaxPoolGrad, ({ inputs, attrs }) =>
+    maxPoolGradFromOps(
+      asTensor(inputs.dy),
+      asTensor(inputs.input),
+      asTensor(inputs.output),
+      attrs as unknown as MaxPoolGradAttrs,
+    ),
+  ),
+]);
+
+/**
+ * Registers patchfx's training kernels for the `'wasm'` backend, replacing any kernel of the
+ * same name. Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (its import
+ * registers the stock kernels); `useBackend('wasm')` does this for you.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const k of WASM_TRAINING_KERNELS) {
+    const current = tf.getKernel(k.kernelName, 'wasm');
+    if (current?.kernelFunc === k.kernelFunc) continue;
+    if (current) tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(k);
+  }
+}

@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { columnSums, sumToChannels } from '../kernels/ops.js';
+import { single, singleShape } from './util.js';
+
+/**
+ * Training-mode batch normalisation with a hand-written gradient: batch mean and biased
+ * variance over all but the channel axis, computed and reduced with matmuls against ones
+ * (the fast reduction on wasm), and the closed-form backward
+ * `dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dγ = Σ dy·x̂`, `dβ = Σ dy`.
+ *
+ * @returns `y` (differentiable w.r.t. x, γ, β) and the batch `mean` and `variance` (not
+ *   differentiated, and marked kept: not freed by an enclosing tidy). The caller owns all three.
+ */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const c = x.shape[x.rank - 1];
+  const n = x.size / c;
+  // Statistics are computed inside the custom op, so the gradient tape records none of it;
+  // they leave through `stats` (kept, so the op's tidy does not free them).
+  let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
+  const forward = tf.customGrad(((
+    xs: tf.Tensor,
+    g: tf.Tensor,
+    b: tf.Tensor,
+    save: tf.GradSaveFunc,
+  ) => {
+    const x2 = tf.reshape(xs, [n, c]) as tf.Tensor2D;
+    const mean2 = tf.div(columnSums(x2), n);
+    const centred = tf.sub(x2, mean2);
+    const variance = tf.reshape(tf.div(columnSums(tf.mul(centred, centred) as tf.Tensor2D), n), [
+      c,
+    ]);
+    const mean = tf.reshape(mean2, [c]);
+    const y = tf.batchNorm(xs, mean, variance, b, g, epsilon);
+    save([xs, g, mean, variance]);
+    stats = [tf.keep(tf.clone(mean)) as tf.Tensor1D, tf.keep(tf.clone(variance)) as tf.Tensor1D];
+    return {
+      value: y,
+      gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dy = Array.isArray(dys) ? dys[0] : dys;
+        const [xsv, gv, mv, vv] = saved;
+        const xhat = tf.batchNorm(xsv, mv, vv, undefined, undefined, epsilon);
+        const dBeta = sumToChannels(dy);
+        const dGamma = sumToChannels(tf.mul(dy, xhat));
+        const k1 = tf.mul(gv, tf.rsqrt(tf.add(vv, epsilon)));
+        // dx = k1·dy − k1·mean(dy) − k1·mean(dy·x̂)·x̂, as two fused batchNorm ops and an add.
+        const a = tf.batchNorm(
+          dy,
+          tf.zeros([c]),
+          tf.fill([c], 1 - epsilon),
+          tf.neg(tf.mul(k1, tf.div(dBeta, n))),
+          k1,
+          epsilon,
+        );
+        const bterm = tf.batchNorm(
+          xsv,
+          mv,
+          vv,
+          undefined,
+          tf.neg(tf.mul(k1, tf.div(dGamma, n))),
+          epsilon,
+        );
+        return [tf.add(a, bterm), dGamma, dBeta];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = forward(x, gamma, beta);
+  const [mean, variance] = stats!;
+  return { y, mean, variance };
+}
+
+/** Construction config of {@link BatchNorm}. */
+export interface BatchNormConfig {
+  /** Added to the variance. @defaultValue 1e-5 (PyTorch) */
+  readonly epsilon?: number;
+  /**
+   * Keras-style momentum: `moving = momentum·moving + (1 − momentum)·batch`.
+   * @defaultValue 0.9 (PyTorch's `momentum=0.1`)
+   */
+  readonly momentum?: number;
+  readonly name?: string;
+  readonly trainable?: boolean;
+}
+
+/**
+ * Batch normalisation over the channel axis with PyTorch's semantics: in training it normalises
+ * with the batch's biased variance and updates the moving variance with the unbiased one
+ * (n/(n−1)), as `nn.BatchNorm2d` does; in inference it uses the moving statistics.
+ *
+ * Input shape: `[batch, h, w, c]` (or `[batch, c]`). Output shape: the same.
+ * Weights: `gamma`, `beta` (trainable), `moving_mean`, `moving_variance` (not trainable).
+ */
+export class BatchNorm extends layers.Layer {
+  static readonly className = 'PatchfxBatchNorm';
+  readonly epsilon: number;
+  readonly momentum: number;
+  private gamma: LayerVariable | null = null;
+  private beta: LayerVariable | null = null;
+  private movingMean: LayerVariable | null = null;
+  private movingVariance: LayerVariable | null = null;
+
+  constructor(config: BatchNormConfig = {}) {
+    super({ name: config.name, trainable: config.trainable });
+    this.epsilon = config.epsilon ?? 1e-5;
+    this.momentum = config.momentum ?? 0.9;
+    this.supportsMasking = false;
+  }
+
+  override build(inputShape: (number | null)[] | (number | null)[][]): void {
+    const shape = singleShape(inputShape);
+    const c = shape[shape.length - 1];
+    if (c == null) throw new Error(`${this.name}: the channel axis must be known`);
+    this.gamma = this.addWeight('gamma', [c], 'float32', initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', initializers.zeros());
+    this.movingMean = this.addWeight(
+      'moving_mean',
+      [c],
+      'float32',
+      initializers.zeros(),
+      undefined,
+      false,
+    );
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      [c],
+      'float32',
+      initializers.ones(),
+      undefined,
+      false,
+    );
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const x = single(inputs);
+    const gamma = this.gamma!.read();
+    const beta = this.beta!.read();
+    if (kwargs?.training !== true) {
+      return tf.tidy(() =>
+        tf.batchNorm(
+          x,
+          this.movingMean!.read(),
+          this.movingVariance!.read(),
+          beta,
+          gamma,
+          this.epsilon,
+        ),
+      );
+    }
+    return tf.tidy(() => {
+      const c = x.shape[x.rank - 1];
+      const n = x.size / c;
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+      const m = this.momentum;
+      this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), m), tf.mul(mean, 1 - m)));
+      this.movingVariance!.write(
+        tf.add(tf.mul(this.movingVariance!.read(), m), tf.mul(unbiased, 1 - m)),
+      );
+      tf.dispose([mean, variance]); // kept by batchNormTraining, so this tidy would not free them
+      return y;
+    });
+  }
+
+  override computeOutputShape(
+    inputShape: (number | null)[] | (number | null)[][],
+  ): (number | null)[] {
+    return singleShape(inputShape);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon, momentum: this.momentum };
+  }
+}

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type CheckpointContents,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+} from '../io/checkpoint.js';
+import { resolveAtomicDir, writeFolderAtomic } from './atomic.js';
+
+/**
+ * Saves a checkpoint folder (topology, weights, optimizer state, training state). The write is
+ * atomic: a process killed mid-save leaves the previous checkpoint loadable.
+ *
+ * @param dir - The checkpoint folder, e.g. `checkpoints/<name>/latest`.
+ */
+export async function saveCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
+  const files = await encodeCheckpoint(contents);
+  await writeFolderAtomic(resolve(dir), files);
+}
+
+/**
+ * Loads a checkpoint folder written by {@link saveCheckpoint}.
+ *
+ * @returns The model (owned by the caller), its metadata, the manifest with the training
+ *   state and, with `withOptimizer`, the optimizer state (tensors owned by the caller).
+ * @throws When the folder is missing (the message names it), damaged, or of another
+ *   architecture than `options.whichModelNetD`.
+ */
+export async function loadCheckpoint(
+  dir: string,
+  options: LoadCheckpointOptions = {},
+): Promise<LoadedCheckpoint> {
+  const path = await resolveAtomicDir(resolve(dir));
+  if (!path) {
+    throw new Error(
+      `no checkpoint at '${dir}': the folder does not exist (train a model first, or check --checkpoints_dir/--name/--which_epoch)`,
+    );
+  }
+  const read = async (name: string) => {
+    try {
+      return new Uint8Array(await readFile(join(path, name)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  };
+  return decodeCheckpoint(read, dir, options);
+}
+
+/**
+ * A tfjs `IOHandler` that saves a model as `model.json` + `weights.bin` in a folder (atomically)
+ * and loads it back: `await model.save(fileSystem('out/model'))`,
+ * `await tf.loadLayersModel(fileSystem('out/model'))`.
+ */
+export function fileSystem(dir: string): tf.io.IOHandler {
+  const abs = resolve(dir);
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      if (!artifacts.weightData || !artifacts.weightSpecs)
+        throw new Error('fileSystem: nothing to save (no weights)');
+      const json: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        userDefinedMetadata: artifacts.userDefinedMetadata,
+      };
+      const files = new Map<string, Uint8Array>([
+        ['model.json', new TextEncoder().encode(JSON.stringify(json))],
+        ['weights.bin', new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))],
+      ]);
+      await writeFolderAtomic(abs, files);
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const path = await resolveAtomicDir(abs);
+      if (!path) throw new Error(`no model at '${dir}'`);
+      const json = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(json, async (groups) => {
+        const specs = groups.flatMap((g) => g.weights);
+        const buf = await readFile(join(path, 'weights.bin'));
+        return [
+          specs,
+          buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+        ];
+      });
+    },
+  };
+}
