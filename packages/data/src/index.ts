@@ -1,0 +1,2 @@
+/** @patchfx/data — see README.md. */
+export {};

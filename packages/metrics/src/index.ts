@@ -1,0 +1,2 @@
+/** @patchfx/metrics — see README.md. */
+export {};

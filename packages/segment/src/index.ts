@@ -1,0 +1,2 @@
+/** @patchfx/segment — see README.md. */
+export {};

@@ -1,0 +1,2 @@
+/** @patchfx/viz — see README.md. */
+export {};
