@@ -61,4 +61,34 @@ export {
   type TrainingState,
 } from './io/checkpoint.js';
 export { patchCrossEntropy, patchAccuracies, type PatchAccuracies } from './train/loss.js';
-export { trainStep, evalStep, trainableVariables, type StepResult } from './train/step.js';
+export {
+  trainStep,
+  evalStep,
+  trainableVariables,
+  microBatches,
+  type StepResult,
+  type TrainStepOptions,
+} from './train/step.js';
+export {
+  PlateauScheduler,
+  selectAndStop,
+  LR_POLICIES,
+  type LrPolicy,
+  type PlateauState,
+  type SelectionState,
+  type SelectionDecision,
+} from './train/schedule.js';
+export {
+  trainPatchDiscriminator,
+  DEFAULT_FIT_CONFIG,
+  type Batch,
+  type BatchSource,
+  type CheckpointSink,
+  type FitState,
+  type FitConfig,
+  type FitOptions,
+  type FitResult,
+  type FitCallbacks,
+  type StepLog,
+  type EpochLog,
+} from './train/fit.js';

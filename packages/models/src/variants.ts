@@ -134,8 +134,16 @@ export function parseModelName(name: string): Pick<ModelConfig, 'backbone' | 'tr
       return { backbone: backbone as Backbone, truncateAt: layer as ResnetLayer };
     }
   }
+  const names = listModelNames();
+  const close = names
+    .map((v) => [v, editDistance(v, n)] as const)
+    .filter(([, d]) => d <= 2)
+    .sort((a, b) => a[1] - b[1])
+    .map(([v]) => v);
   throw new Error(
-    `unknown model name '${name}'. Valid names: ${listModelNames().join(', ')}` +
+    `unknown model name '${name}'` +
+      (close.length ? ` (did you mean '${close[0]}'?)` : '') +
+      `. Valid names: ${names.join(', ')}` +
       (/^xception_(conv|bn)\d/.test(n)
         ? ' (conv*/bn* cut points are not supported, as in the reference)'
         : ''),
@@ -193,4 +201,19 @@ export function resolveModelConfig(
   if (!Number.isInteger(config.seed))
     throw new Error(`seed must be an integer, got ${config.seed}`);
   return Object.freeze({ ...config });
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
 }

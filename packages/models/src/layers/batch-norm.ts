@@ -103,6 +103,8 @@ export class BatchNorm extends layers.Layer {
   private beta: LayerVariable | null = null;
   private movingMean: LayerVariable | null = null;
   private movingVariance: LayerVariable | null = null;
+  private accumulator: { sum: tf.Tensor | null; sumSq: tf.Tensor | null; count: number } | null =
+    null;
 
   constructor(config: BatchNormConfig = {}) {
     super({ name: config.name, trainable: config.trainable });
@@ -156,15 +158,71 @@ export class BatchNorm extends layers.Layer {
       const c = x.shape[x.rank - 1];
       const n = x.size / c;
       const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+      if (this.accumulator) {
+        // Micro-batch: gather Σx and Σx² (from the batch moments) for one update at commit.
+        const a = this.accumulator;
+        const sum = tf.mul(mean, n);
+        const sumSq = tf.mul(tf.add(variance, tf.square(mean)), n);
+        this.accumulator = {
+          sum: tf.keep(a.sum ? tf.add(a.sum, sum) : sum),
+          sumSq: tf.keep(a.sumSq ? tf.add(a.sumSq, sumSq) : sumSq),
+          count: a.count + n,
+        };
+        tf.dispose([a.sum, a.sumSq].filter((t): t is tf.Tensor => t != null));
+      } else {
+        this.updateMovingStats(mean, variance, n);
+      }
+      tf.dispose([mean, variance]); // kept by batchNormTraining, so this tidy would not free them
+      return y;
+    });
+  }
+
+  private updateMovingStats(mean: tf.Tensor, variance: tf.Tensor, n: number): void {
+    tf.tidy(() => {
       const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       const m = this.momentum;
       this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), m), tf.mul(mean, 1 - m)));
       this.movingVariance!.write(
         tf.add(tf.mul(this.movingVariance!.read(), m), tf.mul(unbiased, 1 - m)),
       );
-      tf.dispose([mean, variance]); // kept by batchNormTraining, so this tidy would not free them
-      return y;
     });
+  }
+
+  /**
+   * Starts gradient-accumulation mode: training calls normalise each micro-batch with its own
+   * statistics (as data-parallel PyTorch does per device) but defer the moving-average update;
+   * {@link BatchNorm.commitAccumulation} then applies one update with the statistics of the
+   * whole batch, exactly what one big batch would have given.
+   */
+  beginAccumulation(): void {
+    this.discardAccumulation();
+    this.accumulator = { sum: null, sumSq: null, count: 0 };
+  }
+
+  /** Applies the moving-average update for everything seen since {@link BatchNorm.beginAccumulation}. */
+  commitAccumulation(): void {
+    const a = this.accumulator;
+    this.accumulator = null;
+    if (!a || !a.sum || !a.sumSq || a.count === 0) return;
+    const { sum, sumSq, count } = a;
+    tf.tidy(() => {
+      const mean = tf.div(sum, count);
+      const variance = tf.relu(tf.sub(tf.div(sumSq, count), tf.square(mean)));
+      this.updateMovingStats(mean, variance, count);
+    });
+    tf.dispose([sum, sumSq]);
+  }
+
+  /** Leaves accumulation mode without updating the moving statistics. */
+  discardAccumulation(): void {
+    const a = this.accumulator;
+    this.accumulator = null;
+    if (a) tf.dispose([a.sum, a.sumSq].filter((t): t is tf.Tensor => t != null));
+  }
+
+  override dispose(): ReturnType<layers.Layer['dispose']> {
+    this.discardAccumulation();
+    return super.dispose();
   }
 
   override computeOutputShape(

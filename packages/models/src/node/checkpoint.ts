@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -8,6 +8,7 @@ import {
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
 } from '../io/checkpoint.js';
+import type { CheckpointSink } from '../train/fit.js';
 import { resolveAtomicDir, writeFolderAtomic } from './atomic.js';
 
 /**
@@ -88,6 +89,21 @@ export function fileSystem(dir: string): tf.io.IOHandler {
           buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
         ];
       });
+    },
+  };
+}
+
+/**
+ * A {@link CheckpointSink} writing `<dir>/<tag>/` checkpoint folders (atomically) and appending
+ * `ep: <E> acc_D_raw_val: <V>` lines to `<dir>/bestval_ep.txt`, as the reference does.
+ */
+export function checkpointSink(dir: string): CheckpointSink {
+  return {
+    async save(tag, contents) {
+      await saveCheckpoint(join(dir, tag), contents);
+    },
+    async onBestVal(epoch, value) {
+      await appendFile(join(dir, 'bestval_ep.txt'), `ep: ${epoch} acc_D_raw_val: ${value}\n`);
     },
   };
 }

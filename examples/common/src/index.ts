@@ -1,0 +1,3 @@
+export * from './options.js';
+export * from './run.js';
+export * from './log.js';

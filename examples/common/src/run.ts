@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '@patchfx/models/backend';
+
+/**
+ * Runs a program's main function: prints errors as one clear line (the stack only with
+ * `PATCHFX_DEBUG=1`) and exits non-zero on failure.
+ */
+export function runMain(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => {
+      process.exitCode = typeof code === 'number' ? code : 0;
+    },
+    (e: unknown) => {
+      const err = e as Error;
+      process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
+      if (process.env.PATCHFX_DEBUG) process.stderr.write(`${err?.stack}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+/** The `--backend` option shared by every program. */
+export const BACKEND_OPTION = Object.freeze({
+  type: 'string' as const,
+  default: 'wasm',
+  choices: ['cpu', 'wasm', 'tensorflow'],
+  help: 'tfjs backend: wasm (fast on CPU), cpu (pure JS, slow), tensorflow (tfjs-node / tfjs-node-gpu when installed)',
+});
+
+/** Activates the backend and silences tfjs's "install tfjs-node" banner for cpu. */
+export async function setupBackend(name: string): Promise<void> {
+  tf.env().set('PROD', true); // programs: no "install tfjs-node" banner, no deprecation noise
+  await useBackend(name as BackendName);
+}

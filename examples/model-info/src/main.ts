@@ -1,0 +1,85 @@
+/**
+ * model-info: parameter count, output map size and receptive-field geometry of a model.
+ */
+import {
+  BACKEND_OPTION,
+  helpText,
+  parseOptions,
+  runMain,
+  say,
+  setupBackend,
+  type OptionSpecs,
+} from '@patchfx/example-common';
+import {
+  buildPatchDiscriminator,
+  countParams,
+  isPatchModel,
+  listModelNames,
+  outputSize,
+  parseModelName,
+  receptiveField,
+} from '@patchfx/models';
+
+const OPTIONS: OptionSpecs = {
+  which_model_netD: {
+    type: 'string',
+    default: 'xception_block2',
+    help: 'model name, e.g. xception_block2, resnet18_layer1',
+  },
+  size: { type: 'number', default: 299, help: 'input size in pixels (square)' },
+  json: { type: 'boolean', default: false, help: 'print one JSON line' },
+  list: { type: 'boolean', default: false, help: 'list every model name' },
+  backend: { ...BACKEND_OPTION, default: 'cpu' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+runMain(async () => {
+  const { values } = parseOptions(OPTIONS, process.argv.slice(2), 'model-info');
+  if (values.help) {
+    say(
+      helpText('npm run model-info --', '[--which_model_netD NAME] [--size N] [--json]', OPTIONS),
+    );
+    return 0;
+  }
+  if (values.list) {
+    say(listModelNames().join('\n'));
+    return 0;
+  }
+  await setupBackend(String(values.backend));
+  const name = String(values.which_model_netD);
+  const size = Number(values.size);
+  const patch = isPatchModel(parseModelName(name));
+  const model = buildPatchDiscriminator(name);
+  try {
+    const params = countParams(model);
+    const geometry = patch ? receptiveField(model) : null;
+    const out = patch ? outputSize(model, size) : null;
+    if (values.json) {
+      say(
+        JSON.stringify({
+          which_model_netD: name,
+          inputSize: size,
+          outputSize: out,
+          rf: geometry?.rf ?? null,
+          jump: geometry?.jump ?? null,
+          offset: geometry?.offset ?? null,
+          params,
+        }),
+      );
+    } else {
+      say(`model:          ${name}${patch ? '' : ' (full-image classifier)'}`);
+      say(`parameters:     ${params.toLocaleString('en-US')}`);
+      say(`input:          ${size}×${size}×3`);
+      if (geometry && out) {
+        say(`patch map:      ${out[0]}×${out[1]}×2 logits`);
+        say(
+          `receptive field: ${geometry.rf} px, jump ${geometry.jump} px, offset ${geometry.offset} px`,
+        );
+      } else {
+        say('output:         2 logits per image');
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+});

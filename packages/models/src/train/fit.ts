@@ -1,0 +1,280 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { TrainingState } from '../io/checkpoint.js';
+import { Adam, type AdamConfig } from './adam.js';
+import { PlateauScheduler, selectAndStop, type LrPolicy, type PlateauState } from './schedule.js';
+import { evalStep, trainStep, type StepResult } from './step.js';
+
+/** One batch from a data source. Tensors are owned (and disposed) by the training loop. */
+export interface Batch {
+  /** `[N, h, w, 3]` in [-1, 1]. */
+  readonly images: tf.Tensor4D;
+  /** `[N]` class ids. */
+  readonly labels: tf.Tensor1D;
+}
+
+/** Where batches come from. */
+export interface BatchSource {
+  /**
+   * The training batches of one epoch, starting at batch `start` (to resume mid-epoch). The
+   * order must depend only on the epoch (and the source's seed), so a resumed run sees the
+   * same batches.
+   */
+  trainEpoch(epoch: number, start: number): AsyncIterable<Batch>;
+  /** The validation batches (same every epoch). */
+  val(): AsyncIterable<Batch>;
+}
+
+/** Saves named checkpoints (`latest`, `bestval`, `<epoch>`); Node: `checkpointSaver(dir)`. */
+export interface CheckpointSink {
+  save(
+    tag: string,
+    contents: { model: LayersModel; optimizer: Adam; state: TrainingState },
+  ): Promise<void>;
+  /** Called when `bestval` improves (the reference appends to `bestval_ep.txt`). */
+  onBestVal?(epoch: number, value: number): Promise<void>;
+}
+
+/** Training progress: what a checkpoint stores to resume. */
+export interface FitState {
+  /** Current epoch (0-based). */
+  readonly epoch: number;
+  /** Batches already done in the current epoch. */
+  readonly stepInEpoch: number;
+  /** Batches done in total. */
+  readonly totalSteps: number;
+  readonly bestValMetric: number;
+  readonly bestValEpoch: number;
+  readonly learningRate: number;
+  readonly plateau?: PlateauState;
+  readonly done?: boolean;
+  readonly stopReason?: string;
+}
+
+/** Construction config of {@link trainPatchDiscriminator}; defaults are the reference's. */
+export interface FitConfig {
+  /** @defaultValue 'constant' */
+  readonly lrPolicy: LrPolicy;
+  /** Epochs without improvement before a plateau LR drop; early stop after 5×. @defaultValue 10 */
+  readonly patience: number;
+  /** Stop after this epoch (when not improving). @defaultValue null (unlimited) */
+  readonly maxEpochs: number | null;
+  /** Stop after this many batches in total (beyond the reference; for budgets). @defaultValue null */
+  readonly maxSteps: number | null;
+  /** Save `latest` every this many batches. @defaultValue 1000 */
+  readonly saveLatestFreq: number;
+  /** Save `latest` and `<epoch>` every this many epochs. @defaultValue 100 */
+  readonly saveEpochFreq: number;
+  /** Images per forward/backward pass (gradient accumulation below the batch). @defaultValue whole batch */
+  readonly microBatchSize: number | null;
+  /** Adam settings. @defaultValue lr 0.001, beta1 0.9 */
+  readonly adam: Partial<AdamConfig>;
+}
+
+/** Defaults of {@link FitConfig} (the reference's `train_options`). */
+export const DEFAULT_FIT_CONFIG: Readonly<FitConfig> = Object.freeze({
+  lrPolicy: 'constant',
+  patience: 10,
+  maxEpochs: null,
+  maxSteps: null,
+  saveLatestFreq: 1000,
+  saveEpochFreq: 100,
+  microBatchSize: null,
+  adam: Object.freeze({}),
+});
+
+/** Logged after every training batch. Plain numbers. */
+export interface StepLog extends StepResult {
+  readonly epoch: number;
+  readonly step: number;
+  readonly stepInEpoch: number;
+  readonly lr: number;
+  /** Training throughput of this batch (images / second, step only). */
+  readonly imagesPerSecond: number;
+  /** Seconds waited for the data source before this batch. */
+  readonly dataSeconds: number;
+}
+
+/** Logged after every epoch's validation. */
+export interface EpochLog {
+  readonly epoch: number;
+  readonly step: number;
+  readonly train: StepResult;
+  readonly val: StepResult;
+  readonly lr: number;
+  readonly improved: boolean;
+  readonly bestValMetric: number;
+  readonly bestValEpoch: number;
+  readonly seconds: number;
+}
+
+/** Callbacks; awaited outside any tidy. */
+export interface FitCallbacks {
+  onStep?(log: StepLog): void | Promise<void>;
+  onEpochEnd?(log: EpochLog): void | Promise<void>;
+  onCheckpoint?(tag: string, state: FitState): void | Promise<void>;
+}
+
+/** Everything {@link trainPatchDiscriminator} needs. */
+export interface FitOptions {
+  readonly model: LayersModel;
+  readonly data: BatchSource;
+  readonly checkpoints?: CheckpointSink;
+  readonly config?: Partial<FitConfig>;
+  /** Resume from a saved state (and optimizer state). */
+  readonly resume?: { readonly state: FitState; readonly optimizer?: Adam };
+}
+
+/** Result of {@link trainPatchDiscriminator}. */
+export interface FitResult {
+  readonly state: FitState;
+  readonly stopReason: string;
+}
+
+function weightedMean(results: StepResult[]): StepResult {
+  const n = results.reduce((a, r) => a + r.n, 0);
+  const m = (k: 'loss' | 'raw' | 'voted' | 'avg') =>
+    n ? results.reduce((a, r) => a + r[k] * r.n, 0) / n : NaN;
+  return { loss: m('loss'), raw: m('raw'), voted: m('voted'), avg: m('avg'), n };
+}
+
+async function validate(model: LayersModel, data: BatchSource): Promise<StepResult> {
+  const results: StepResult[] = [];
+  for await (const b of data.val()) {
+    try {
+      results.push(await evalStep(model, b.images, b.labels));
+    } finally {
+      tf.dispose([b.images, b.labels]);
+    }
+  }
+  if (results.length === 0)
+    throw new Error('validation produced no batches: is the val split empty?');
+  return weightedMean(results);
+}
+
+/**
+ * The reference's training loop for patch discriminators (and full-image baselines): per-patch
+ * cross-entropy with Adam on paired real/fake batches; validation after every epoch with the
+ * three accuracies; `bestval` on strict improvement of the val raw-patch accuracy; early stop
+ * after 5 × patience epochs without improvement, at perfect accuracy, or past `maxEpochs`;
+ * `latest` every `saveLatestFreq` batches and at epoch ends; numbered checkpoints every
+ * `saveEpochFreq` epochs; a final `latest` + `<epoch>` at the end (spec §2).
+ *
+ * Resuming (`options.resume`) continues at the saved epoch and batch, with the saved optimizer
+ * state, learning rate and best value.
+ *
+ * @returns The final state. Tensors: none returned; the model is trained in place.
+ */
+export async function trainPatchDiscriminator(
+  options: FitOptions,
+  callbacks: FitCallbacks = {},
+): Promise<FitResult> {
+  const config: FitConfig = { ...DEFAULT_FIT_CONFIG, ...options.config };
+  const { model, data, checkpoints } = options;
+  const optimizer = options.resume?.optimizer ?? new Adam(config.adam);
+  const plateau = new PlateauScheduler(config.lrPolicy === 'plateau' ? config.patience : Infinity);
+  let state: FitState = options.resume?.state ?? {
+    epoch: 0,
+    stepInEpoch: 0,
+    totalSteps: 0,
+    bestValMetric: 0,
+    bestValEpoch: 0,
+    learningRate: optimizer.learningRate,
+  };
+  optimizer.learningRate = state.learningRate;
+  if (state.plateau) plateau.setState(state.plateau);
+  const snapshot = (s: FitState): FitState => ({ ...s, plateau: plateau.getState() });
+  const save = async (tag: string, s: FitState) => {
+    if (!checkpoints) return;
+    const st = snapshot(s);
+    await checkpoints.save(tag, { model, optimizer, state: st as unknown as TrainingState });
+    await callbacks.onCheckpoint?.(tag, st);
+  };
+  let stopReason = '';
+  try {
+    while (!stopReason) {
+      const epochStart = performance.now();
+      const trainResults: StepResult[] = [];
+      let waitStart = performance.now();
+      for await (const batch of data.trainEpoch(state.epoch, state.stepInEpoch)) {
+        const dataSeconds = (performance.now() - waitStart) / 1000;
+        const t0 = performance.now();
+        let result: StepResult;
+        try {
+          result = await trainStep(model, optimizer, batch.images, batch.labels, {
+            microBatchSize: config.microBatchSize ?? undefined,
+          });
+        } finally {
+          tf.dispose([batch.images, batch.labels]);
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        trainResults.push(result);
+        state = { ...state, stepInEpoch: state.stepInEpoch + 1, totalSteps: state.totalSteps + 1 };
+        await callbacks.onStep?.({
+          ...result,
+          epoch: state.epoch,
+          step: state.totalSteps,
+          stepInEpoch: state.stepInEpoch,
+          lr: optimizer.learningRate,
+          imagesPerSecond: result.n / seconds,
+          dataSeconds,
+        });
+        if (state.totalSteps % config.saveLatestFreq === 0) await save('latest', state);
+        if (config.maxSteps != null && state.totalSteps >= config.maxSteps) {
+          stopReason = 'max_steps';
+          break;
+        }
+        waitStart = performance.now();
+      }
+      if (trainResults.length === 0 && !stopReason) {
+        throw new Error(
+          `epoch ${state.epoch} produced no training batches: is the train split empty?`,
+        );
+      }
+      const val = await validate(model, data);
+      const decision = selectAndStop(state, state.epoch, val.raw, config);
+      state = {
+        ...state,
+        bestValMetric: decision.bestValMetric,
+        bestValEpoch: decision.bestValEpoch,
+      };
+      if (decision.improved) {
+        await save('bestval', state);
+        await checkpoints?.onBestVal?.(state.epoch, val.raw);
+      }
+      if (!stopReason && decision.stop) stopReason = decision.stop;
+      await callbacks.onEpochEnd?.({
+        epoch: state.epoch,
+        step: state.totalSteps,
+        train: trainResults.length
+          ? weightedMean(trainResults)
+          : { loss: NaN, raw: NaN, voted: NaN, avg: NaN, n: 0 },
+        val,
+        lr: optimizer.learningRate,
+        improved: decision.improved,
+        bestValMetric: state.bestValMetric,
+        bestValEpoch: state.bestValEpoch,
+        seconds: (performance.now() - epochStart) / 1000,
+      });
+      if (stopReason) break;
+      if (state.epoch % config.saveEpochFreq === 0 && state.epoch > 0) {
+        await save('latest', state);
+        await save(String(state.epoch), state);
+      }
+      optimizer.learningRate = plateau.step(val.raw, optimizer.learningRate);
+      state = {
+        ...state,
+        epoch: state.epoch + 1,
+        stepInEpoch: 0,
+        learningRate: optimizer.learningRate,
+      };
+      await save('latest', state);
+    }
+    state = { ...state, done: true, stopReason, learningRate: optimizer.learningRate };
+    await save('latest', state);
+    await save(String(state.epoch), state);
+    return { state: snapshot(state), stopReason };
+  } finally {
+    if (!options.resume?.optimizer) optimizer.dispose();
+  }
+}
