@@ -7,5 +7,5 @@ import { inject } from 'vitest';
 import { useBackend } from '@patchfx/models/backend';
 import '@patchfx/test-utils'; // declares inject('backend')
 
-tf.env().set('IS_TEST', true); // quiet tfjs's "install tfjs-node" banner
+tf.env().set('PROD', true); // quiet tfjs's "install tfjs-node" banner
 await useBackend(inject('backend'));
