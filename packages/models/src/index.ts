@@ -92,3 +92,4 @@ export {
   type StepLog,
   type EpochLog,
 } from './train/fit.js';
+export * from './torch/index.js';

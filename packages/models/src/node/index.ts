@@ -4,3 +4,4 @@
  */
 export { saveCheckpoint, loadCheckpoint, fileSystem, checkpointSink } from './checkpoint.js';
 export { writeFolderAtomic, resolveAtomicDir } from './atomic.js';
+export * from './torch.js';

@@ -1,0 +1,2 @@
+/** PyTorch checkpoint loading from files (Node). Filled in by the torch-checkpoint work. */
+export {};
