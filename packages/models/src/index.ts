@@ -93,3 +93,4 @@ export {
   type EpochLog,
 } from './train/fit.js';
 export * from './torch/index.js';
+export { countFlops } from './flops.js';
