@@ -7,7 +7,10 @@ import { SeparableConv2d } from './layers/separable-conv2d.js';
  * pass for one image of `inputSize` — the figure PyTorch profilers report as "convolutions
  * only" (batch norm, ReLU, pooling and additions are not counted).
  */
-export function countFlops(model: LayersModel, inputSize: number | readonly [number, number]): number {
+export function countFlops(
+  model: LayersModel,
+  inputSize: number | readonly [number, number],
+): number {
   const [h0, w0] = typeof inputSize === 'number' ? [inputSize, inputSize] : inputSize;
   let flops = 0;
   for (const layer of model.layers) {
@@ -15,14 +18,24 @@ export function countFlops(model: LayersModel, inputSize: number | readonly [num
     if (!node) continue;
     const inShape = node.inputShapes as (number | null)[] | (number | null)[][];
     const shape = (Array.isArray(inShape[0]) ? inShape[0] : inShape) as (number | null)[];
-    if (!(layer instanceof Conv2d || layer instanceof SeparableConv2d || layer.getClassName() === 'Dense')) continue;
+    if (!(
+      layer instanceof Conv2d ||
+      layer instanceof SeparableConv2d ||
+      layer.getClassName() === 'Dense'
+    ))
+      continue;
     const cin = shape[shape.length - 1] ?? 0;
     if (layer.getClassName() === 'Dense') {
       flops += 2 * cin * (layer.getConfig().units as number);
       continue;
     }
     // Spatial size at this layer for the requested input: propagate through the symbolic graph.
-    const out = layer.computeOutputShape([1, spatialAt(model, layer.name, h0), spatialAt(model, layer.name, w0), cin]) as number[];
+    const out = layer.computeOutputShape([
+      1,
+      spatialAt(model, layer.name, h0),
+      spatialAt(model, layer.name, w0),
+      cin,
+    ]) as number[];
     const [, ho, wo, cout] = out;
     if (layer instanceof Conv2d) {
       flops += 2 * layer.kernelSize * layer.kernelSize * cin * cout * ho * wo;
@@ -41,7 +54,9 @@ function spatialAt(model: LayersModel, layerName: string, size: number): number 
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     const inSize = inbound.length ? sizes.get(inbound[0].name)! : size;
     if (layer.name === layerName) return inSize;
-    const g = (layer as unknown as { geometry?: () => { kernel: number; stride: number; pad: number } }).geometry?.();
+    const g = (
+      layer as unknown as { geometry?: () => { kernel: number; stride: number; pad: number } }
+    ).geometry?.();
     sizes.set(layer.name, g ? Math.floor((inSize + 2 * g.pad - g.kernel) / g.stride) + 1 : inSize);
   }
   throw new Error(`no layer '${layerName}' in '${model.name}'`);

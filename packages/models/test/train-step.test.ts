@@ -73,31 +73,34 @@ describe(`one forward + backward + Adam step on ${backend}`, () => {
   });
 
   // Several steps: too slow for the pure-JS cpu backend.
-  test.skipIf(backend === 'cpu')('training lowers the loss on a separable toy problem', async () => {
-    const model = buildPatchDiscriminator('xception_block1', { seed: 3 });
-    const opt = new Adam({ learningRate: 0.01 });
-    // Real images: smooth; fake images: a checkerboard added (a generator-like trace).
-    const { x, y } = tf.tidy(() => {
-      const base = tf.randomUniform([4, SIZE, SIZE, 3], -0.5, 0.5, 'float32', 7);
-      const checker = tf.tensor(
-        Array.from({ length: SIZE * SIZE }, (_, i) =>
-          ((i % SIZE) + Math.floor(i / SIZE)) % 2 ? 0.4 : -0.4,
-        ),
-        [1, SIZE, SIZE, 1],
-      );
-      const fake = tf.add(tf.slice(base, [2, 0, 0, 0], [2, SIZE, SIZE, 3]), checker);
-      const real = tf.slice(base, [0, 0, 0, 0], [2, SIZE, SIZE, 3]);
-      return { x: tf.concat([real, fake]) as tf.Tensor4D, y: tf.tensor1d([1, 1, 0, 0], 'int32') };
-    });
-    try {
-      const first = await trainStep(model, opt, x, y);
-      let last = first;
-      for (let i = 0; i < 6; i++) last = await trainStep(model, opt, x, y);
-      expect(last.loss).toBeLessThan(first.loss);
-    } finally {
-      tf.dispose([x, y]);
-      opt.dispose();
-      model.dispose();
-    }
-  });
+  test.skipIf(backend === 'cpu')(
+    'training lowers the loss on a separable toy problem',
+    async () => {
+      const model = buildPatchDiscriminator('xception_block1', { seed: 3 });
+      const opt = new Adam({ learningRate: 0.01 });
+      // Real images: smooth; fake images: a checkerboard added (a generator-like trace).
+      const { x, y } = tf.tidy(() => {
+        const base = tf.randomUniform([4, SIZE, SIZE, 3], -0.5, 0.5, 'float32', 7);
+        const checker = tf.tensor(
+          Array.from({ length: SIZE * SIZE }, (_, i) =>
+            ((i % SIZE) + Math.floor(i / SIZE)) % 2 ? 0.4 : -0.4,
+          ),
+          [1, SIZE, SIZE, 1],
+        );
+        const fake = tf.add(tf.slice(base, [2, 0, 0, 0], [2, SIZE, SIZE, 3]), checker);
+        const real = tf.slice(base, [0, 0, 0, 0], [2, SIZE, SIZE, 3]);
+        return { x: tf.concat([real, fake]) as tf.Tensor4D, y: tf.tensor1d([1, 1, 0, 0], 'int32') };
+      });
+      try {
+        const first = await trainStep(model, opt, x, y);
+        let last = first;
+        for (let i = 0; i < 6; i++) last = await trainStep(model, opt, x, y);
+        expect(last.loss).toBeLessThan(first.loss);
+      } finally {
+        tf.dispose([x, y]);
+        opt.dispose();
+        model.dispose();
+      }
+    },
+  );
 });
