@@ -6,6 +6,8 @@ import { useBackend, type BackendName } from '@patchfx/models/backend';
  * `PATCHFX_DEBUG=1`) and exits non-zero on failure.
  */
 export function runMain(main: () => Promise<number | void>): void {
+  // `npm run x -w pkg` runs in the package folder: resolve the user's paths where they typed them.
+  if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   main().then(
     (code) => {
       process.exitCode = typeof code === 'number' ? code : 0;

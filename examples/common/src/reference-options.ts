@@ -1,0 +1,259 @@
+/**
+ * The reference's options (spec §2.5, §4.1), by their names, with patchfx's additions. Shared
+ * by train, evaluate and patches so one `opt.yml` means the same thing to all of them.
+ */
+import { BACKEND_OPTION } from './run.js';
+import type { OptionSpecs, Options } from './options.js';
+
+/** Options every program shares (`base_options.py`). */
+export const BASE_OPTIONS: OptionSpecs = Object.freeze({
+  model: {
+    type: 'string',
+    default: 'patch_discriminator',
+    choices: ['patch_discriminator', 'basic_discriminator'],
+    help: 'patch_discriminator (truncated net, patch map) or basic_discriminator (full-image baseline)',
+  },
+  which_model_netD: {
+    type: 'string',
+    default: 'xception_block2',
+    help: 'network, e.g. xception_block2, resnet18_layer1, xception, resnet18',
+  },
+  fake_class_id: {
+    type: 'number',
+    default: 0,
+    help: 'output channel of the fake class (real = 1 − it)',
+  },
+  gpu_ids: {
+    type: 'string',
+    default: '0',
+    help: 'accepted for compatibility with reference configs; patchfx picks devices with --backend',
+  },
+  which_epoch: {
+    type: 'string',
+    default: 'latest',
+    help: 'checkpoint to load: latest, bestval or an epoch number',
+  },
+  load_model: {
+    type: 'boolean',
+    default: false,
+    help: 'load the --which_epoch checkpoint (resume training)',
+  },
+  seed: {
+    type: 'number',
+    default: 0,
+    help: 'random seed: one seed, one model and one sequence of batches',
+  },
+  init_type: {
+    type: 'string',
+    default: 'xavier',
+    choices: ['xavier', 'normal', 'kaiming', 'orthogonal'],
+    help: 'weight initialisation',
+  },
+  loadSize: {
+    type: 'number',
+    default: null,
+    help: 'resize the shorter side to this (default: 333 xception, 256 resnet)',
+  },
+  fineSize: {
+    type: 'number',
+    default: null,
+    help: 'crop size (default: 299 xception, 224 resnet)',
+  },
+  nThreads: {
+    type: 'number',
+    default: 4,
+    help: 'data-loading worker threads (capped at the number of cores)',
+  },
+  batch_size: { type: 'number', default: 32, help: 'images per batch: half real, half fake' },
+  real_im_path: {
+    type: 'string',
+    default: null,
+    help: 'folder of real images (train: with train/ and val/ inside)',
+  },
+  fake_im_path: {
+    type: 'string',
+    default: null,
+    help: 'folder of fake images (train: with train/ and val/ inside)',
+  },
+  no_serial_batches: {
+    type: 'boolean',
+    default: false,
+    help: 'pair each real with a random fake instead of in sorted order',
+  },
+  max_dataset_size: {
+    type: 'number',
+    default: Infinity,
+    help: 'use at most this many images per folder',
+  },
+  name: {
+    type: 'string',
+    default: '',
+    help: "run name; default '{model}_{which_model_netD}_size{fineSize}'; may use {option} placeholders",
+  },
+  suffix: {
+    type: 'string',
+    default: '',
+    help: "appended to the name as '_<suffix>' (placeholders allowed)",
+  },
+  prefix: {
+    type: 'string',
+    default: '',
+    help: "prepended to the name as '<prefix>-' (placeholders allowed)",
+  },
+  checkpoints_dir: { type: 'string', default: './checkpoints', help: 'where runs are saved' },
+  results_dir: {
+    type: 'string',
+    default: './results/',
+    help: 'where evaluation results are saved',
+  },
+  backend: BACKEND_OPTION,
+  skip_bad_files: {
+    type: 'boolean',
+    default: false,
+    help: 'skip corrupt/unreadable images with a warning instead of stopping',
+  },
+});
+
+/** Training options (`train_options.py`) plus patchfx's. */
+export const TRAIN_OPTIONS: OptionSpecs = Object.freeze({
+  ...BASE_OPTIONS,
+  display_freq: {
+    type: 'number',
+    default: 1000,
+    help: 'accepted for compatibility (image grids go to the HTML report)',
+  },
+  print_freq: { type: 'number', default: 100, help: 'print losses every this many batches' },
+  save_latest_freq: {
+    type: 'number',
+    default: 1000,
+    help: "save 'latest' every this many batches",
+  },
+  save_epoch_freq: {
+    type: 'number',
+    default: 100,
+    help: "save 'latest' and '<epoch>' every this many epochs",
+  },
+  beta1: { type: 'number', default: 0.9, help: "Adam's beta1" },
+  lr: { type: 'number', default: 0.001, help: 'learning rate' },
+  lr_policy: {
+    type: 'string',
+    default: 'constant',
+    choices: ['constant', 'plateau'],
+    help: 'learning-rate policy',
+  },
+  patience: {
+    type: 'number',
+    default: 10,
+    help: 'plateau patience; training stops after 5 × patience epochs without improvement',
+  },
+  max_epochs: { type: 'number', default: null, help: 'stop after this epoch (when not improving)' },
+  random_crop: {
+    type: 'boolean',
+    default: false,
+    help: 'train on random fineSize crops of the loadSize image',
+  },
+  random_resized_crop: {
+    type: 'boolean',
+    default: false,
+    help: 'train on torchvision RandomResizedCrop(fineSize)',
+  },
+  no_flip: { type: 'boolean', default: false, help: 'no random horizontal flips in training' },
+  color_augment: {
+    type: 'boolean',
+    default: false,
+    help: 'brightness/contrast and gamma augmentation',
+  },
+  all_augment: {
+    type: 'boolean',
+    default: false,
+    help: 'blur, JPEG, brightness/contrast and gamma augmentation',
+  },
+  cnn_detection_augment: {
+    type: 'number',
+    default: 0,
+    help: 'probability of the CNNDetection blur + JPEG augmentation (0 = off)',
+  },
+  isTrain: { type: 'boolean', default: true, help: 'set by the program' },
+  overwrite_config: {
+    type: 'boolean',
+    default: false,
+    help: 'start over in an existing run folder',
+  },
+  max_steps: {
+    type: 'number',
+    default: null,
+    help: 'patchfx: stop after this many batches in total',
+  },
+  micro_batch: {
+    type: 'string',
+    default: 'auto',
+    help: "patchfx: images per forward/backward pass ('auto': memory-safe on wasm)",
+  },
+  quiet: { type: 'boolean', default: false, help: 'no progress bar' },
+});
+
+/** Evaluation options (`test_options.py`) plus patchfx's. */
+export const TEST_OPTIONS: OptionSpecs = Object.freeze({
+  ...BASE_OPTIONS,
+  which_epoch: { ...BASE_OPTIONS.which_epoch, default: 'bestval' },
+  train_config: { type: 'string', default: null, help: 'the opt.yml of the training run' },
+  dataset_name: {
+    type: 'string',
+    default: null,
+    help: 'name of the test set (a results sub-folder)',
+  },
+  partition: {
+    type: 'string',
+    default: 'val',
+    help: 'partition name; must appear in both image paths',
+  },
+  force_redo: { type: 'boolean', default: false, help: 'evaluate even if results are up to date' },
+  visualize: {
+    type: 'boolean',
+    default: false,
+    help: 'write heatmaps of the easiest and hardest images',
+  },
+  average_mode: {
+    type: 'string',
+    default: null,
+    choices: ['vote', 'before_softmax', 'after_softmax'],
+    help: 'the aggregation that ranks images for --visualize',
+  },
+  topn: {
+    type: 'number',
+    default: 100,
+    help: 'images per gallery (visualize) or patches kept (patches)',
+  },
+  test_flip: { type: 'boolean', default: false, help: 'flip every test image' },
+  test_compression: {
+    type: 'number',
+    default: null,
+    help: 'JPEG-recompress test images at this quality',
+  },
+  test_blur: { type: 'number', default: null, help: 'box-blur test images with this kernel size' },
+  test_gamma: { type: 'number', default: null, help: 'apply gamma <value>/100 to test images' },
+  test_resize: {
+    type: 'number',
+    default: null,
+    help: 'resize test images by this factor and back',
+  },
+  unique: {
+    type: 'boolean',
+    default: false,
+    help: 'patches: keep only the single best patch of each image',
+  },
+  isTrain: { type: 'boolean', default: false, help: 'set by the program' },
+});
+
+/** Fills `loadSize`/`fineSize` per architecture as the reference does (spec §1.2). */
+export function withArchitectureSizes(values: Options): Options {
+  const name = String(values.which_model_netD);
+  const [load, fine] = name.includes('xception')
+    ? [333, 299]
+    : name.includes('resnet')
+      ? [256, 224]
+      : [null, null];
+  if (load === null)
+    throw new Error(`which_model_netD '${name}': cannot infer loadSize/fineSize; give both`);
+  return { ...values, loadSize: values.loadSize ?? load, fineSize: values.fineSize ?? fine };
+}

@@ -1,0 +1,78 @@
+/**
+ * Adapts `@patchfx/data`'s worker-thread batch loader to the training loop's `BatchSource`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createBatchLoader, type BatchLoader } from '@patchfx/data/node';
+import type { TransformConfig } from '@patchfx/data';
+import type { Batch, BatchSource } from '@patchfx/models';
+
+export interface PairedSourceOptions {
+  readonly train: { readonly real: readonly string[]; readonly fake: readonly string[] };
+  readonly val: { readonly real: readonly string[]; readonly fake: readonly string[] };
+  readonly transform: Partial<TransformConfig>;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly noSerialBatches: boolean;
+  readonly fakeClassId: 0 | 1;
+  readonly workers: number;
+  readonly skipBadFiles: boolean;
+  readonly onWarning: (message: string) => void;
+}
+
+export interface PairedSource extends BatchSource {
+  readonly batchesPerEpoch: number;
+  readonly skippedFiles: readonly string[];
+  close(): Promise<void>;
+}
+
+function toBatch(b: {
+  images: Float32Array;
+  labels: Int32Array;
+  count: number;
+  size: number;
+}): Batch {
+  return {
+    images: tf.tensor4d(b.images, [b.count, b.size, b.size, 3]),
+    labels: tf.tensor1d(b.labels, 'int32'),
+  };
+}
+
+/** Train batches shuffled per epoch (seeded), val batches in order; both paired real/fake. */
+export function pairedSource(o: PairedSourceOptions): PairedSource {
+  const common = {
+    transform: o.transform,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    noSerialBatches: o.noSerialBatches,
+    fakeClassId: o.fakeClassId,
+    workers: o.workers,
+    onError: o.skipBadFiles ? ('skip' as const) : ('throw' as const),
+    onWarning: o.onWarning,
+  };
+  const train: BatchLoader = createBatchLoader({ ...common, ...o.train, mode: 'train' });
+  const val: BatchLoader = createBatchLoader({
+    ...common,
+    ...o.val,
+    mode: 'val',
+    workers: Math.min(1, o.workers),
+  });
+  return {
+    batchesPerEpoch: train.batchesPerEpoch,
+    get skippedFiles() {
+      return [...train.skippedFiles, ...val.skippedFiles];
+    },
+    async *trainEpoch(epoch, start) {
+      let i = 0;
+      for await (const b of train.epoch(epoch)) {
+        if (i++ < start) continue; // resuming mid-epoch: same order, skip what was done
+        yield toBatch(b);
+      }
+    },
+    async *val() {
+      for await (const b of val.epoch(0)) yield toBatch(b);
+    },
+    async close() {
+      await Promise.all([train.close(), val.close()]);
+    },
+  };
+}

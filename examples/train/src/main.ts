@@ -1,0 +1,291 @@
+/**
+ * train: the reference's train.py — trains a patch discriminator (or a full-image baseline) on
+ * `--real_im_path`/`--fake_im_path` folders holding `train/` and `val/`, writing
+ * `checkpoints/<name>/` (opt.yml, checkpoints, log.jsonl, bestval_ep.txt, done.txt).
+ *
+ *   npm run train -- --real_im_path R --fake_im_path F --which_model_netD xception_block2
+ *   npm run train -- checkpoints/<name>/opt.yml --load_model --which_epoch latest   # resume
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  TRAIN_OPTIONS,
+  expandName,
+  helpText,
+  jsonlWriter,
+  parseOptions,
+  progressBar,
+  runMain,
+  say,
+  setupBackend,
+  withArchitectureSizes,
+} from '@patchfx/example-common';
+import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
+import {
+  Adam,
+  buildPatchDiscriminator,
+  disposeAdamState,
+  isPatchModel,
+  parseModelName,
+  resolveModelConfig,
+  trainPatchDiscriminator,
+  type FitState,
+  type InitType,
+} from '@patchfx/models';
+import { checkpointSink, loadCheckpoint } from '@patchfx/models/node';
+import { pairedSource } from './data-source.js';
+import { prepareRunFolder, takeLock } from './run-folder.js';
+
+const HELP_OPTION = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
+const OPTIONS = { ...TRAIN_OPTIONS, ...HELP_OPTION };
+
+/** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
+function microBatchFor(
+  option: string,
+  backend: string,
+  batchSize: number,
+  size: number,
+): number | null {
+  if (option !== 'auto') {
+    const n = Number(option);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--micro_batch must be 'auto' or a positive integer, got '${option}'`);
+    return n >= batchSize ? null : n;
+  }
+  if (backend !== 'wasm') return null;
+  const fit = Math.floor(262_144 / (size * size));
+  const even = Math.max(2, fit - (fit % 2));
+  return even >= batchSize ? null : even;
+}
+
+runMain(async () => {
+  const parsed = parseOptions(OPTIONS, process.argv.slice(2), 'train');
+  if (parsed.values.help) {
+    say(
+      helpText(
+        'npm run train --',
+        '[opt.yml] --real_im_path DIR --fake_im_path DIR [options]',
+        OPTIONS,
+      ),
+    );
+    return 0;
+  }
+  const { help: _help, ...raw } = parsed.values;
+  let opt = withArchitectureSizes({ ...raw, isTrain: true });
+  opt = expandName(opt);
+  const modelKind = opt.model;
+  const which = String(opt.which_model_netD);
+  const patch = isPatchModel(parseModelName(which));
+  if (patch !== (modelKind === 'patch_discriminator')) {
+    throw new Error(
+      `--model ${modelKind} does not fit --which_model_netD ${which}: ` +
+        (patch
+          ? 'a truncated net needs --model patch_discriminator'
+          : 'a full network needs --model basic_discriminator'),
+    );
+  }
+  if (!opt.real_im_path || !opt.fake_im_path) {
+    throw new Error(
+      'give --real_im_path and --fake_im_path (folders with train/ and val/ inside), or an opt.yml',
+    );
+  }
+  const batchSize = Number(opt.batch_size);
+  if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize % 2) {
+    throw new Error(
+      `--batch_size must be an even integer ≥ 2 (half real, half fake), got ${batchSize}`,
+    );
+  }
+  const fine = Number(opt.fineSize);
+  const load = Number(opt.loadSize);
+  const maxSize = Number(opt.max_dataset_size);
+  const [trainSplit, valSplit] = await Promise.all(
+    (['train', 'val'] as const).map((p) =>
+      discoverPairedSplit(String(opt.real_im_path), String(opt.fake_im_path), p, {
+        maxDatasetSize: maxSize,
+      }),
+    ),
+  );
+  say(
+    `data: ${trainSplit.real.length} real + ${trainSplit.fake.length} fake train, ${valSplit.real.length} + ${valSplit.fake.length} val`,
+  );
+  const audit = await auditFiles(trainSplit.real.slice(0, 200), trainSplit.fake.slice(0, 200));
+  for (const w of audit.warnings) say(`audit warning: ${w}`);
+
+  const runDir = resolve(String(opt.checkpoints_dir), String(opt.name));
+  const status = prepareRunFolder(runDir, opt, TRAIN_OPTIONS);
+  if (status === 'finished') {
+    say(
+      `run '${opt.name}' already finished (${join(runDir, 'done.txt')}); nothing to resume. Add --overwrite_config to train it again.`,
+    );
+    return 0;
+  }
+  const release = takeLock(runDir);
+  const log = jsonlWriter(join(runDir, 'log.jsonl'));
+  try {
+    await setupBackend(String(opt.backend));
+    const fakeClassId = Number(opt.fake_class_id) as 0 | 1;
+    let model;
+    let resume: { state: FitState; optimizer: Adam } | undefined;
+    if (opt.load_model) {
+      const tag = String(opt.which_epoch);
+      const ck = await loadCheckpoint(join(runDir, tag), {
+        whichModelNetD: which,
+        withOptimizer: true,
+      });
+      model = ck.model;
+      const optimizer = new Adam({ learningRate: Number(opt.lr), beta1: Number(opt.beta1) });
+      if (ck.optimizerState) optimizer.setState(ck.optimizerState);
+      disposeAdamState(ck.optimizerState);
+      let state = ck.manifest.state as unknown as FitState;
+      // A numbered checkpoint was saved at the end of its epoch: continue with the next one.
+      if (/^\d+$/.test(tag)) state = { ...state, epoch: Number(tag) + 1, stepInEpoch: 0 };
+      resume = { state: { ...state, done: false }, optimizer };
+      say(
+        `resuming '${opt.name}' from '${tag}': epoch ${state.epoch}, batch ${state.stepInEpoch}, ${state.totalSteps} batches done`,
+      );
+      log({ event: 'resume', from: tag, epoch: state.epoch, step: state.totalSteps });
+    } else {
+      const config = resolveModelConfig(which, {
+        fakeClassId,
+        initType: String(opt.init_type) as InitType,
+        seed: Number(opt.seed),
+      });
+      model = buildPatchDiscriminator(config);
+      log({ event: 'start', name: opt.name, which_model_netD: which, backend: tf.getBackend() });
+    }
+    const microBatch = microBatchFor(String(opt.micro_batch), tf.getBackend(), batchSize, fine);
+    const workers = Math.max(0, Math.min(Number(opt.nThreads), cpus().length));
+    const source = pairedSource({
+      train: trainSplit,
+      val: valSplit,
+      transform: {
+        loadSize: load,
+        fineSize: fine,
+        patchModel: patch,
+        randomCrop: Boolean(opt.random_crop),
+        randomResizedCrop: Boolean(opt.random_resized_crop),
+        noFlip: Boolean(opt.no_flip),
+        colorAugment: Boolean(opt.color_augment),
+        allAugment: Boolean(opt.all_augment),
+        cnnDetectionAugment: Number(opt.cnn_detection_augment),
+      },
+      batchSize,
+      seed: Number(opt.seed),
+      noSerialBatches: Boolean(opt.no_serial_batches),
+      fakeClassId,
+      workers,
+      skipBadFiles: Boolean(opt.skip_bad_files),
+      onWarning: (m) => say(`warning: ${m}`),
+    });
+    say(
+      `training ${which} on ${tf.getBackend()} at ${fine}×${fine}: ${source.batchesPerEpoch} batches of ${batchSize} per epoch` +
+        (microBatch ? `, micro-batches of ${microBatch}` : '') +
+        `, ${workers} loader thread(s); run folder ${runDir}`,
+    );
+    const bar = progressBar(Boolean(opt.quiet) || !process.stderr.isTTY);
+    const printFreq = Number(opt.print_freq);
+    let epochStart = performance.now();
+    let barEpoch = -1;
+    try {
+      const result = await trainPatchDiscriminator(
+        {
+          model,
+          data: source,
+          checkpoints: checkpointSink(runDir),
+          resume,
+          config: {
+            lrPolicy: opt.lr_policy as 'constant' | 'plateau',
+            patience: Number(opt.patience),
+            maxEpochs: opt.max_epochs == null ? null : Number(opt.max_epochs),
+            maxSteps: opt.max_steps == null ? null : Number(opt.max_steps),
+            saveLatestFreq: Number(opt.save_latest_freq),
+            saveEpochFreq: Number(opt.save_epoch_freq),
+            microBatchSize: microBatch,
+            adam: { learningRate: Number(opt.lr), beta1: Number(opt.beta1) },
+          },
+        },
+        {
+          onStep(l) {
+            if (l.epoch !== barEpoch) {
+              bar.stop();
+              bar.start(source.batchesPerEpoch, `epoch ${l.epoch}`);
+              barEpoch = l.epoch;
+              epochStart = performance.now();
+            }
+            bar.update(l.stepInEpoch, {
+              loss: l.loss.toFixed(3),
+              acc: l.raw.toFixed(3),
+              ips: l.imagesPerSecond.toFixed(1),
+            });
+            log({
+              event: 'step',
+              step: l.step,
+              epoch: l.epoch,
+              loss_D: l.loss,
+              acc_D_raw: l.raw,
+              acc_D_voted: l.voted,
+              acc_D_avg: l.avg,
+              lr: l.lr,
+              images_per_second: l.imagesPerSecond,
+              data_seconds: l.dataSeconds,
+            });
+            if (l.step % printFreq === 0) {
+              const t = ((performance.now() - epochStart) / 1000).toFixed(1);
+              say(
+                `(epoch: ${l.epoch}, iters: ${(l.stepInEpoch / source.batchesPerEpoch).toFixed(3)}, time: ${t}, data: ${l.dataSeconds.toFixed(3)}) ` +
+                  `loss_D: ${l.loss.toFixed(3)}, acc_D_raw: ${l.raw.toFixed(3)}, acc_D_voted: ${l.voted.toFixed(3)}, acc_D_avg: ${l.avg.toFixed(3)}, ` +
+                  `${l.imagesPerSecond.toFixed(1)} img/s`,
+              );
+            }
+          },
+          onEpochEnd(l) {
+            bar.stop();
+            barEpoch = -1;
+            log({
+              event: 'epoch',
+              epoch: l.epoch,
+              step: l.step,
+              loss_D: l.train.loss,
+              acc_D_raw: l.train.raw,
+              loss_D_val: l.val.loss,
+              acc_D_raw_val: l.val.raw,
+              acc_D_voted_val: l.val.voted,
+              acc_D_avg_val: l.val.avg,
+              lr: l.lr,
+              best_val_metric: l.bestValMetric,
+              best_val_epoch: l.bestValEpoch,
+              seconds: l.seconds,
+            });
+            say(
+              `epoch ${l.epoch}: val loss_D ${l.val.loss.toFixed(4)}, acc_D_raw ${l.val.raw.toFixed(4)}, acc_D_voted ${l.val.voted.toFixed(4)}, ` +
+                `acc_D_avg ${l.val.avg.toFixed(4)}${l.improved ? ' (best: saved bestval)' : ''} [${l.seconds.toFixed(0)} s]`,
+            );
+          },
+        },
+      );
+      bar.stop();
+      log({
+        event: 'end',
+        reason: result.stopReason,
+        epoch: result.state.epoch,
+        step: result.state.totalSteps,
+      });
+      writeFileSync(join(runDir, 'done.txt'), `${new Date().toISOString()} ${result.stopReason}\n`);
+      if (source.skippedFiles.length)
+        say(`skipped ${source.skippedFiles.length} bad file(s); see the warnings above`);
+      say(
+        `done (${result.stopReason}) after ${result.state.totalSteps} batches; best val acc_D_raw ${result.state.bestValMetric.toFixed(4)} ` +
+          `at epoch ${result.state.bestValEpoch}; checkpoints in ${runDir}`,
+      );
+    } finally {
+      bar.stop();
+      await source.close();
+      resume?.optimizer.dispose();
+      model.dispose();
+    }
+  } finally {
+    release();
+  }
+});
