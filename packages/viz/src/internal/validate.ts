@@ -1,0 +1,64 @@
+import {
+  IMAGE_CHANNELS,
+  type ImageChannels,
+  type LabelMap,
+  type PatchMap,
+  type PixelImage,
+  type Size,
+} from '../types.js';
+
+/** Throws unless `n` is a positive integer. */
+export function assertPositiveInt(n: number, what: string): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${what} must be a positive integer, got ${n}`);
+  }
+}
+
+/** Throws unless `size` has positive integer height and width. */
+export function assertSize(size: Size, what = 'size'): void {
+  assertPositiveInt(size.height, `${what}.height`);
+  assertPositiveInt(size.width, `${what}.width`);
+}
+
+/** Throws unless `image` is a consistent {@link PixelImage} (optionally with allowed channels). */
+export function assertImage(
+  image: PixelImage,
+  what = 'image',
+  channels: readonly ImageChannels[] = IMAGE_CHANNELS,
+): void {
+  assertPositiveInt(image.width, `${what}.width`);
+  assertPositiveInt(image.height, `${what}.height`);
+  if (!channels.includes(image.channels)) {
+    throw new Error(
+      `${what}.channels must be one of ${channels.join(' | ')}, got ${String(image.channels)}`,
+    );
+  }
+  if (!(image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray)) {
+    throw new Error(`${what}.data must be a Uint8Array or Uint8ClampedArray`);
+  }
+  const n = image.width * image.height * image.channels;
+  if (image.data.length !== n) {
+    throw new Error(
+      `${what}.data has ${image.data.length} bytes, expected ${image.height}·${image.width}·${image.channels} = ${n}`,
+    );
+  }
+}
+
+/** Throws unless `map` is a consistent {@link PatchMap} or {@link LabelMap}. */
+export function assertMap(map: PatchMap | LabelMap, what = 'map'): void {
+  assertPositiveInt(map.height, `${what}.height`);
+  assertPositiveInt(map.width, `${what}.width`);
+  const n = map.height * map.width;
+  if (map.data.length !== n) {
+    throw new Error(
+      `${what}.data has ${map.data.length} values, expected ${map.height}·${map.width} = ${n}`,
+    );
+  }
+}
+
+/** Throws unless `x` is a finite number within [lo, hi]. */
+export function assertInRange(x: number, lo: number, hi: number, what: string): void {
+  if (!(Number.isFinite(x) && x >= lo && x <= hi)) {
+    throw new Error(`${what} must be a number in [${lo}, ${hi}], got ${x}`);
+  }
+}

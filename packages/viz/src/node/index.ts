@@ -1,0 +1,14 @@
+/**
+ * @patchfx/viz/node — Node-only helpers: compressed PNG encode/decode with pngjs, and file
+ * writers for PNG, `.npy` and lightbox pages. Everything else is in the browser-safe main entry.
+ */
+export { encodePng, decodePng, type EncodePngOptions, type DecodePngOptions } from './png.js';
+export {
+  writePng,
+  readPng,
+  writeNpy,
+  readNpy,
+  writeLightbox,
+  LIGHTBOX_EXTENSIONS,
+  type WriteLightboxOptions,
+} from './files.js';

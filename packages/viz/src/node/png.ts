@@ -1,0 +1,94 @@
+import { PNG } from 'pngjs';
+import { assertImage } from '../internal/validate.js';
+import { IMAGE_CHANNELS, type ImageChannels, type PixelImage } from '../types.js';
+
+const COLOR_TYPES: Record<ImageChannels, 0 | 2 | 6> = { 1: 0, 3: 2, 4: 6 };
+
+/** Options for {@link encodePng}. */
+export interface EncodePngOptions {
+  /**
+   * zlib level 0–9.
+   * @defaultValue 6
+   */
+  readonly deflateLevel?: number;
+}
+
+/**
+ * Encodes an image as a compressed 8-bit PNG with pngjs (`PNG.sync.write`), keeping its colour
+ * type: gray → type 0, RGB → type 2, RGBA → type 6. Node only (pngjs needs `zlib`); in browsers
+ * use `encodePngRgba` from the main entry.
+ *
+ * Input shape: `[h, w, 1 | 3 | 4]`.
+ *
+ * @param image - The image.
+ * @param options - See {@link EncodePngOptions}.
+ * @returns The PNG bytes (a plain `Uint8Array`, not a Buffer).
+ * @throws If the image is malformed or the level is not an integer 0–9.
+ *
+ * @example
+ * ```ts doctest
+ * import { encodePng, decodePng } from '@patchfx/viz/node';
+ * const img = { data: new Uint8Array([1, 2, 3, 4, 5, 6]), width: 2, height: 1, channels: 3 as const };
+ * const back = decodePng(encodePng(img));
+ * Array.from(back.data); // => [1, 2, 3, 4, 5, 6]
+ * ```
+ */
+export function encodePng(image: PixelImage, options: EncodePngOptions = {}): Uint8Array {
+  assertImage(image);
+  const level = options.deflateLevel ?? 6;
+  if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
+    throw new Error(`deflateLevel must be an integer 0–9, got ${level}`);
+  }
+  const colorType = COLOR_TYPES[image.channels];
+  const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  const out = PNG.sync.write({ width: image.width, height: image.height, data } as PNG, {
+    colorType,
+    inputColorType: colorType,
+    inputHasAlpha: image.channels === 4,
+    bitDepth: 8,
+    deflateLevel: level,
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
+}
+
+/** Options for {@link decodePng}. */
+export interface DecodePngOptions {
+  /**
+   * Channels of the result: 1 (luma is not computed: gray files only), 3 or 4. By default the
+   * file decides: gray → 1, colour → 3, anything with transparency → 4.
+   */
+  readonly channels?: ImageChannels;
+}
+
+/**
+ * Decodes PNG bytes with pngjs (`PNG.sync.read`; 16-bit files are scaled to 8 bits, palettes
+ * expanded). Node only.
+ *
+ * Output shape: `[h, w, channels]`.
+ *
+ * @param bytes - The file contents.
+ * @param options - See {@link DecodePngOptions}.
+ * @returns A new image.
+ * @throws If the bytes are not a valid PNG, or 1 channel is asked of a colour file.
+ */
+export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): PixelImage {
+  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const isGray = png.colorType === 0 || png.colorType === 4;
+  const auto: ImageChannels = png.alpha ? 4 : isGray ? 1 : 3;
+  const channels = options.channels ?? auto;
+  if (!IMAGE_CHANNELS.includes(channels)) {
+    throw new Error(
+      `channels must be one of ${IMAGE_CHANNELS.join(' | ')}, got ${String(channels)}`,
+    );
+  }
+  if (channels === 1 && !isGray) {
+    throw new Error('cannot decode a colour PNG to 1 channel; ask for 3 or 4');
+  }
+  const n = png.width * png.height;
+  const out = new Uint8Array(n * channels);
+  const rgba = png.data;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < channels; c++) out[i * channels + c] = rgba[i * 4 + c];
+  }
+  return { data: out, width: png.width, height: png.height, channels };
+}
