@@ -1,2 +1,87 @@
-/** @patchfx/data — see README.md. */
-export {};
+/**
+ * @patchfx/data — image decoding that agrees with Pillow, PIL-exact resizing, the reference's
+ * transforms and augmentations, seeded randomness, paired real/fake batches and dataset audits.
+ * Browser-safe; Node file IO and worker-thread loading are under `@patchfx/data/node`.
+ */
+export { createImage, ImageDecodeError, type RgbImage } from './image.js';
+export { createRng, type Rng } from './random.js';
+export {
+  sniffImageFormat,
+  IMAGE_FORMATS,
+  DECODABLE_FORMATS,
+  type ImageFormat,
+  type DecodableFormat,
+} from './decode/format.js';
+export { decodeImage } from './decode/decode.js';
+export { decodePng, readPngHeader, type PngHeader } from './decode/png.js';
+export {
+  decodeJpeg,
+  encodeJpeg,
+  readJpegHeader,
+  estimateJpegQuality,
+  jpegSubsampling,
+  setJpegWasm,
+  type JpegHeader,
+  type JpegComponent,
+  type JpegEncodeOptions,
+} from './decode/jpeg.js';
+export { decodeNetpbm } from './decode/netpbm.js';
+export { decodeBmp } from './decode/bmp.js';
+export {
+  resizeImage,
+  resizeShorterSide,
+  shorterSideSize,
+  RESAMPLE_FILTERS,
+  type ResampleFilter,
+} from './resize.js';
+export {
+  cropImage,
+  centerCrop,
+  centerCropBox,
+  randomCrop,
+  randomResizedCrop,
+  randomResizedCropBox,
+  flipHorizontal,
+  roundHalfEven,
+  type CropBox,
+  type RandomResizedCropOptions,
+} from './transforms/geometry.js';
+export {
+  gaussianBlur,
+  boxBlur,
+  adjustGamma,
+  adjustBrightnessContrast,
+  jpegRecompress,
+  resizeThenBack,
+} from './transforms/filters.js';
+export { normalizeImage, batchToTensor } from './transforms/normalize.js';
+export {
+  TRANSFORM_MODES,
+  DEFAULT_TRANSFORM_CONFIG,
+  resolveTransformConfig,
+  transformOutputSize,
+  trainTransform,
+  evalTransform,
+  applyTransform,
+  cnnDetectionAugment,
+  colorAugment,
+  type TransformConfig,
+  type TransformMode,
+} from './transforms/pipeline.js';
+export {
+  pairedLength,
+  pairedItem,
+  planPairedEpoch,
+  pairedLabels,
+  type PairedItem,
+  type PairedEpochOptions,
+} from './paired.js';
+export {
+  auditDataset,
+  inspectImage,
+  summarizeImages,
+  type ImageFileInfo,
+  type DatasetAudit,
+  type DatasetSideSummary,
+} from './audit.js';
+export * from './synthetic/index.js';

@@ -1,0 +1,44 @@
+/**
+ * evaluate: the reference's test.py.
+ *
+ *   npm run evaluate -- --train_config checkpoints/<name>/opt.yml --partition test \
+ *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test [--visualize --average_mode after_softmax --topn 10]
+ */
+import { helpText, runMain, say, setupBackend, TEST_OPTIONS } from '@patchfx/example-common';
+import { resolveTestOptions } from './config.js';
+import { runEvaluation } from './evaluate.js';
+import { writeRunReport } from '@patchfx/example-common';
+
+const HELP = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
+
+runMain(async () => {
+  if (process.argv.includes('--help')) {
+    say(
+      helpText(
+        'npm run evaluate --',
+        '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [options]',
+        { ...TEST_OPTIONS, ...HELP },
+      ),
+    );
+    return 0;
+  }
+  const opt = resolveTestOptions(process.argv.slice(2), HELP);
+  if (!opt.name)
+    throw new Error(
+      'give --train_config checkpoints/<name>/opt.yml (or --name and the model options)',
+    );
+  await setupBackend(String(opt.backend));
+  const r = await runEvaluation(opt);
+  if (!r.skipped) {
+    for (const [stem, m] of Object.entries(r.metrics)) {
+      say(
+        `${stem.padEnd(28)} AP(real) ${(100 * m.ap).toFixed(2)}  AP(fake) ${(100 * m.ap_fake).toFixed(2)}  acc ${(100 * m.acc).toFixed(2)}  n ${m.n}`,
+      );
+    }
+    say(
+      `${r.n} images in ${(r.n / r.imagesPerSecond).toFixed(1)} s (${r.imagesPerSecond.toFixed(2)} images/s, whole program); results in ${r.outDir}`,
+    );
+  }
+  const report = writeRunReport(opt);
+  say(`report: ${report}`);
+});

@@ -1,0 +1,95 @@
+/**
+ * `--visualize` (spec §4.4): for fakes and for reals, the `topn` easiest and hardest images by
+ * the chosen aggregation, each with the model input, its P(real) patch map (`.npy`) and the
+ * heatmap overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}` and a lightbox page.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TransformConfig } from '@patchfx/data';
+import {
+  averageMaps,
+  heatmapAvgImage,
+  patchOverlay,
+  probabilityLabel,
+  type PatchMap,
+  type PixelImage,
+} from '@patchfx/viz';
+import { writeLightbox, writeNpy, writePng } from '@patchfx/viz/node';
+import { prepareImage, probabilityMap, type ImagePrediction } from './infer.js';
+
+export interface VisualizeInput {
+  readonly outDir: string;
+  readonly predictions: readonly ImagePrediction[];
+  /** Aggregated `[N, 2]` scores of the chosen mode (same order as `predictions`). */
+  readonly scores: readonly (readonly number[])[];
+  readonly mapSize: readonly [number, number];
+  readonly transform: TransformConfig;
+  readonly fakeClassId: 0 | 1;
+  readonly topn: number;
+}
+
+const pad3 = (i: number) => String(i).padStart(3, '0');
+
+/** Writes `vis/{fakes,reals}/{easiest,hardest}/`. */
+export async function writeVisualizations(v: VisualizeInput): Promise<void> {
+  const realId = 1 - v.fakeClassId;
+  const [h, w] = v.mapSize;
+  for (const [sub, target] of [
+    ['fakes', v.fakeClassId],
+    ['reals', realId],
+  ] as const) {
+    // Images of this class, sorted ascending by the aggregated probability of the true class.
+    const idx = v.predictions.map((p, i) => i).filter((i) => v.predictions[i].label === target);
+    idx.sort((a, b) => v.scores[a][target] - v.scores[b][target]);
+    const hardest = idx.slice(0, v.topn);
+    const easiest = idx.slice(-v.topn).reverse();
+    for (const [kind, chosen] of [
+      ['easiest', easiest],
+      ['hardest', hardest],
+    ] as const) {
+      const dir = join(v.outDir, 'vis', sub, kind);
+      mkdirSync(dir, { recursive: true });
+      const lines: string[] = [];
+      const maps: PatchMap[] = [];
+      for (let c = 0; c < chosen.length; c++) {
+        const i = chosen[c];
+        const p = v.predictions[i];
+        const s = v.scores[i];
+        lines.push(`${idx.indexOf(i)},${s[0].toFixed(6)},${s[1].toFixed(6)},${p.path}`);
+        const input = await prepareImage(p.path, v.transform);
+        const image: PixelImage = {
+          data: input.data,
+          width: input.width,
+          height: input.height,
+          channels: 3,
+        };
+        const map: PatchMap = { data: probabilityMap(p.logits, realId), height: h, width: w };
+        maps.push(map);
+        const name = pad3(c + 1);
+        writePng(join(dir, `${name}_orig.png`), image);
+        writeNpy(join(dir, `${name}_heatmap_1.npy`), {
+          data: map.data as Float32Array,
+          shape: [h, w],
+        });
+        const correct = (s[1] > s[0] ? 1 : 0) === target;
+        writePng(
+          join(dir, `${name}_patch_1.png`),
+          patchOverlay(image, map, { correct, label: probabilityLabel(s[realId]) }),
+        );
+      }
+      writeFileSync(join(dir, 'preds.txt'), lines.length ? `${lines.join('\n')}\n` : '');
+      if (maps.length) {
+        const avg = averageMaps(maps);
+        writeNpy(join(dir, 'heatmap_avg.npy'), {
+          data: Float32Array.from(avg.data),
+          shape: [h, w],
+        });
+        writePng(
+          join(dir, 'heatmap_avg.png'),
+          heatmapAvgImage(avg, { width: v.transform.loadSize, height: v.transform.loadSize }),
+        );
+      }
+      writeLightbox(dir, { title: `${sub} / ${kind}` });
+    }
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Node-only parts of `@patchfx/data`: image files and folders, the JPEG codec's WebAssembly
+ * from `node_modules`, worker-thread batch loading and file audits. Imports `node:*`.
+ */
+export { initNodeCodecs, loadImageFile } from './codecs.js';
+export {
+  discoverImages,
+  discoverPairedSplit,
+  IMAGE_EXTENSIONS,
+  PARTITIONS,
+  type DiscoverOptions,
+  type DiscoveredImages,
+  type Partition,
+} from './discover.js';
+export {
+  createBatchLoader,
+  type BatchLoader,
+  type BatchLoaderOptions,
+  type LoadedBatch,
+} from './loader.js';
+export { auditFiles, inspectImageFile } from './audit-files.js';

@@ -1,0 +1,58 @@
+/**
+ * The built-in synthetic benchmark (browser-safe part): procedural face-like portraits with
+ * part labels, a generator-like stage that leaves transposed-convolution traces in chosen
+ * parts, and measurements of those traces. File writing is `synthesizeDataset` in
+ * `@patchfx/data/node`. See docs/synthetic-benchmark.md.
+ */
+export {
+  SYNTHETIC_PARTS,
+  SYNTHETIC_PART_COLORS,
+  syntheticPartIds,
+  type SyntheticPart,
+} from './parts.js';
+export { sceneRng, mixSeeds, type SceneRng } from './rng.js';
+export {
+  renderScene,
+  resolveSceneOptions,
+  DEFAULT_SCENE_OPTIONS,
+  type SceneOptions,
+  type SyntheticScene,
+} from './scene.js';
+export {
+  applyGeneratorTrace,
+  createGeneratorStage,
+  runGeneratorStage,
+  resolveTraceConfig,
+  DEFAULT_TRACE_CONFIG,
+  TRACE_KERNEL_SIZES,
+  type TraceConfig,
+  type TraceKernelSize,
+  type GeneratorStage,
+  type TracedImage,
+} from './trace.js';
+export { applySensorNoise } from './sensor.js';
+export {
+  synthesizeSample,
+  resolveSyntheticConfig,
+  syntheticLegend,
+  DEFAULT_SYNTHETIC_CONFIG,
+  SYNTHETIC_CLASSES,
+  type SyntheticClass,
+  type SyntheticConfig,
+  type SyntheticSample,
+  type SynthesizeSampleOptions,
+} from './sample.js';
+export {
+  traceCoverage,
+  nyquistEnergy,
+  psnr,
+  XCEPTION_BLOCK2_GRID_128,
+  type PatchGrid,
+  type TraceCoverage,
+} from './analysis.js';
+export {
+  isGroundTruthFile,
+  groundTruthPaths,
+  GROUND_TRUTH_DIR,
+  GROUND_TRUTH_SUFFIXES,
+} from './truth.js';

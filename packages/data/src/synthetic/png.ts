@@ -1,0 +1,170 @@
+/**
+ * A minimal, deterministic PNG writer and reader for the synthetic benchmark's own files
+ * (8-bit gray and RGB, non-interlaced). Node-only: it uses `node:zlib`. @internal
+ */
+import { deflateSync, inflateSync } from 'node:zlib';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/** A decoded 8-bit image: row-major, `channels` interleaved values per pixel. @internal */
+export interface PngImage {
+  readonly width: number;
+  readonly height: number;
+  /** 1 (gray) or 3 (RGB). */
+  readonly channels: 1 | 3;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Encodes 8-bit gray (`channels` 1) or RGB (`channels` 3) pixels as a PNG. Every row uses the
+ * Paeth filter and zlib level 9, so the same pixels always give the same bytes. @internal
+ */
+export function encodePng(image: PngImage): Buffer {
+  const { width, height, channels, data } = image;
+  if (data.length !== width * height * channels) {
+    throw new Error(`encodePng: expected ${width * height * channels} values, got ${data.length}`);
+  }
+  const stride = width * channels;
+  const raw = new Uint8Array((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const o = y * (stride + 1);
+    raw[o] = 4;
+    for (let i = 0; i < stride; i++) {
+      const cur = data[y * stride + i];
+      const left = i >= channels ? data[y * stride + i - channels] : 0;
+      const up = y > 0 ? data[(y - 1) * stride + i] : 0;
+      const upLeft = y > 0 && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
+      raw[o + 1 + i] = (cur - paeth(left, up, upLeft)) & 0xff;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = channels === 1 ? 0 : 2;
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/**
+ * Decodes an 8-bit, non-interlaced gray, gray+alpha, RGB or RGBA PNG (alpha dropped).
+ *
+ * @throws On a bad signature, a CRC mismatch or an unsupported bit depth, colour type or
+ *   interlace mode; `what` names the file in the message. @internal
+ */
+export function decodePng(bytes: Uint8Array, what = 'PNG'): PngImage {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) {
+    throw new Error(`${what}: not a PNG file`);
+  }
+  let pos = 8;
+  let width = 0;
+  let height = 0;
+  let colourType = -1;
+  const idat: Buffer[] = [];
+  while (pos + 12 <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    if (pos + 12 + len > buf.length) throw new Error(`${what}: truncated PNG chunk '${type}'`);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (crc32(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len)) {
+      throw new Error(`${what}: CRC mismatch in PNG chunk '${type}'`);
+    }
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      colourType = data[9];
+      if (data[8] !== 8 || data[12] !== 0 || ![0, 2, 4, 6].includes(colourType)) {
+        throw new Error(
+          `${what}: only 8-bit non-interlaced gray/RGB(A) PNGs are supported here ` +
+            `(bit depth ${data[8]}, colour type ${colourType}, interlace ${data[12]})`,
+        );
+      }
+    } else if (type === 'IDAT') {
+      idat.push(data);
+    } else if (type === 'IEND') {
+      break;
+    }
+    pos += 12 + len;
+  }
+  if (width === 0 || idat.length === 0) throw new Error(`${what}: PNG without IHDR or IDAT`);
+  const inChannels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colourType];
+  const stride = width * inChannels;
+  const raw = inflateSync(Buffer.concat(idat));
+  if (raw.length < (stride + 1) * height) throw new Error(`${what}: truncated PNG image data`);
+  const pixels = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let i = 0; i < stride; i++) {
+      const x = raw[y * (stride + 1) + 1 + i];
+      const a = i >= inChannels ? pixels[y * stride + i - inChannels] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + i] : 0;
+      const c = y > 0 && i >= inChannels ? pixels[(y - 1) * stride + i - inChannels] : 0;
+      let value: number;
+      switch (filter) {
+        case 0:
+          value = x;
+          break;
+        case 1:
+          value = x + a;
+          break;
+        case 2:
+          value = x + b;
+          break;
+        case 3:
+          value = x + ((a + b) >> 1);
+          break;
+        case 4:
+          value = x + paeth(a, b, c);
+          break;
+        default:
+          throw new Error(`${what}: bad PNG filter type ${filter} in row ${y}`);
+      }
+      pixels[y * stride + i] = value & 0xff;
+    }
+  }
+  const channels: 1 | 3 = inChannels <= 2 ? 1 : 3;
+  if (channels === inChannels) return { width, height, channels, data: pixels };
+  const out = new Uint8Array(width * height * channels);
+  for (let p = 0; p < width * height; p++) {
+    for (let ch = 0; ch < channels; ch++) out[p * channels + ch] = pixels[p * inChannels + ch];
+  }
+  return { width, height, channels, data: out };
+}
