@@ -1,0 +1,173 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, afterAll, describe, expect, test } from 'vitest';
+import { averagePrecision } from '@patchfx/metrics';
+import { makeTempDir } from '@patchfx/test-utils';
+import { runProgram, writeToyDataset } from './helpers.js';
+
+const TINY = [
+  '--which_model_netD',
+  'xception_relu2',
+  '--loadSize',
+  '32',
+  '--fineSize',
+  '32',
+  '--batch_size',
+  '4',
+  '--backend',
+  'wasm',
+  '--quiet',
+];
+
+describe('evaluate program', () => {
+  const tmp = makeTempDir();
+  let data: { real: string; fake: string };
+  let trainConfig: string;
+  const results = join(tmp.dir, 'results');
+
+  beforeAll(async () => {
+    data = writeToyDataset(join(tmp.dir, 'data'), { perSplit: 6 });
+    const r = await runProgram('train', [
+      '--real_im_path',
+      data.real,
+      '--fake_im_path',
+      data.fake,
+      ...TINY,
+      '--checkpoints_dir',
+      join(tmp.dir, 'ck'),
+      '--name',
+      'ev',
+      '--max_steps',
+      '4',
+    ]);
+    expect(r.stderr).toBe('');
+    trainConfig = join(tmp.dir, 'ck', 'ev', 'opt.yml');
+  }, 300_000);
+  afterAll(() => tmp.remove());
+
+  const args = () => [
+    '--train_config',
+    trainConfig,
+    '--partition',
+    'test',
+    '--dataset_name',
+    'toy',
+    '--real_im_path',
+    join(data.real, 'test'),
+    '--fake_im_path',
+    join(data.fake, 'test'),
+    '--results_dir',
+    results,
+  ];
+
+  test('writes every metrics file, PR figures and a scores.csv that reproduces AP', async () => {
+    const r = await runProgram('evaluate', [
+      ...args(),
+      '--visualize',
+      '--average_mode',
+      'after_softmax',
+      '--topn',
+      '2',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/images\/s, whole program/);
+    const out = join(results, 'ev', 'test', 'epoch_bestval', 'toy');
+    for (const f of ['metrics_voted', 'metrics_avg_before_softmax', 'metrics_avg_after_softmax']) {
+      for (const ext of ['json', 'svg', 'png'])
+        expect(existsSync(join(out, `${f}.${ext}`)), `${f}.${ext}`).toBe(true);
+    }
+    expect(existsSync(join(out, 'metrics_patch.json'))).toBe(true);
+    expect(existsSync(join(out, 'metrics_patch.svg'))).toBe(false);
+    const m = JSON.parse(
+      readFileSync(join(out, 'metrics_avg_after_softmax.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    for (const k of [
+      'ap',
+      'ap_fake',
+      'acc',
+      'n',
+      'precision',
+      'recall',
+      'thresholds',
+      'roc_auc',
+      'eer',
+      'balanced_acc',
+      'tpr_at_fpr',
+    ])
+      expect(m).toHaveProperty(k);
+    expect(m.n).toBe(12);
+    const patch = JSON.parse(readFileSync(join(out, 'metrics_patch.json'), 'utf8')) as {
+      n: number;
+    };
+    expect(patch.n).toBe(12 * 13 * 13); // xception_relu2 at 32 px: a 13×13 map
+    const rows = readFileSync(join(out, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('path,label,vote,before_softmax,after_softmax');
+    const parsed = rows.slice(1).map((l) => l.split(','));
+    const ap = averagePrecision(
+      parsed.map((p) => Number(p[1])),
+      parsed.map((p) => Number(p[4])),
+    );
+    expect(ap).toBeCloseTo(m.ap as number, 6);
+    for (const sub of ['fakes', 'reals']) {
+      for (const kind of ['easiest', 'hardest']) {
+        const dir = join(out, 'vis', sub, kind);
+        const names = readdirSync(dir);
+        for (const f of [
+          '001_orig.png',
+          '001_heatmap_1.npy',
+          '001_patch_1.png',
+          'preds.txt',
+          'heatmap_avg.npy',
+          'heatmap_avg.png',
+          '+lightbox.html',
+        ])
+          expect(names).toContain(f);
+        expect(readFileSync(join(dir, 'preds.txt'), 'utf8').trim().split('\n')).toHaveLength(2);
+      }
+    }
+    expect(existsSync(join(results, 'ev', 'report.html'))).toBe(true);
+  });
+
+  test('skips up-to-date results, --force_redo recomputes, perturbations get their own folder', async () => {
+    const again = await runProgram('evaluate', args());
+    expect(again.stdout).toMatch(/up to date with checkpoint 'bestval'/);
+    const redo = await runProgram('evaluate', [...args(), '--force_redo']);
+    expect(redo.stdout).toMatch(/metrics_avg_after_softmax/);
+    const jpeg = await runProgram('evaluate', [
+      ...args(),
+      '--test_compression',
+      '50',
+      '--test_flip',
+    ]);
+    expect(jpeg.code).toBe(0);
+    const m = JSON.parse(
+      readFileSync(
+        join(results, 'ev', 'test', 'epoch_bestval', 'toy_jpeg50_flip', 'metrics_voted.json'),
+        'utf8',
+      ),
+    ) as { perturbation: string };
+    expect(m.perturbation).toBe('jpeg50_flip');
+  });
+
+  test('clear errors: partition not in the path, missing checkpoint, --visualize without a mode', async () => {
+    const a = await runProgram('evaluate', [
+      '--train_config',
+      trainConfig,
+      '--partition',
+      'val',
+      '--dataset_name',
+      'x',
+      '--real_im_path',
+      data.real,
+      '--fake_im_path',
+      data.fake,
+    ]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toMatch(/does not contain the partition name 'val'/);
+    const b = await runProgram('evaluate', [...args(), '--which_epoch', '77']);
+    expect(b.stderr).toMatch(/no checkpoint '77'/);
+    const c = await runProgram('evaluate', [...args(), '--visualize', '--force_redo']);
+    expect(c.stderr).toMatch(/--visualize needs --average_mode/);
+  });
+});
