@@ -4,3 +4,4 @@ export * from './log.js';
 export * from './reference-options.js';
 export * from './svg-png.js';
 export * from './report.js';
+export * from './predict.js';

@@ -161,7 +161,7 @@ export function writeRunReport(opt: Options): string {
         100 * m.acc,
         m.roc_auc == null ? null : 100 * m.roc_auc,
         m.eer == null ? null : 100 * m.eer,
-        m.n,
+        String(m.n),
       ]);
       if (Array.isArray(m.precision) && Array.isArray(m.recall) && mode !== 'metrics_patch') {
         curves.push({

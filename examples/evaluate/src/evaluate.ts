@@ -21,7 +21,7 @@ import { loadCheckpoint } from '@patchfx/models/node';
 import { renderPrCurve } from '@patchfx/viz';
 import { say, svgToPng, type Options } from '@patchfx/example-common';
 import { writeNpy } from '@patchfx/viz/node';
-import { predictFiles, type ImagePrediction } from './infer.js';
+import { predictFiles, type ImagePrediction } from '@patchfx/example-common';
 import { writeVisualizations } from './visualize.js';
 
 /** Image-level aggregation modes and their file stems (spec §4.3). */
@@ -285,3 +285,4 @@ export function checkpointTime(ckDir: string): Date | null {
   const p = join(ckDir, 'weights.bin');
   return existsSync(p) ? statSync(p).mtime : null;
 }
+export { resolveTestOptions } from './config.js';

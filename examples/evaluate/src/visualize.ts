@@ -15,7 +15,7 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import { writeLightbox, writeNpy, writePng } from '@patchfx/viz/node';
-import { prepareImage, probabilityMap, type ImagePrediction } from './infer.js';
+import { prepareImage, probabilityMap, type ImagePrediction } from '@patchfx/example-common';
 
 export interface VisualizeInput {
   readonly outDir: string;

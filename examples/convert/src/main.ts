@@ -1,0 +1,162 @@
+/**
+ * convert: turns a reference PyTorch checkpoint (`<which_epoch>_net_D.pth`) into a patchfx
+ * checkpoint folder `<out>/<which_epoch>/` plus `<out>/opt.yml`, so every patchfx program can
+ * use it. Reads the file without running any of its code.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BACKEND_OPTION,
+  helpText,
+  parseOptions,
+  runMain,
+  say,
+  setupBackend,
+  toYaml,
+  type OptionSpecs,
+} from '@patchfx/example-common';
+import { isPatchModel, outputSize, parseModelName } from '@patchfx/models';
+import { loadCheckpoint, loadTorchCheckpointFile, saveCheckpoint } from '@patchfx/models/node';
+
+const OPTIONS: OptionSpecs = {
+  which_model_netD: {
+    type: 'string',
+    default: '',
+    help: 'architecture of the checkpoint, e.g. xception_block2 (inferred from its keys when omitted)',
+  },
+  out: {
+    type: 'string',
+    default: '',
+    help: 'output run folder [default: <checkpoints_dir>/<name>]',
+  },
+  checkpoints_dir: { type: 'string', default: './checkpoints', help: 'where run folders live' },
+  name: {
+    type: 'string',
+    default: '',
+    help: "run name [default: the .pth file's folder name]",
+  },
+  which_epoch: {
+    type: 'string',
+    default: '',
+    help: 'checkpoint tag [default: from <which_epoch>_net_D.pth, else bestval]',
+  },
+  fineSize: {
+    type: 'number',
+    default: null,
+    help: 'input size written to opt.yml [default: 299 for xception, 224 for resnet]',
+  },
+  loadSize: {
+    type: 'number',
+    default: null,
+    help: 'load size written to opt.yml [default: same as fineSize]',
+  },
+  fake_class_id: {
+    type: 'string',
+    default: '0',
+    choices: ['0', '1'],
+    help: 'channel of the fake class the checkpoint was trained with',
+  },
+  overwrite: {
+    type: 'boolean',
+    default: false,
+    help: 'replace an existing checkpoint folder and opt.yml',
+  },
+  backend: { ...BACKEND_OPTION, default: 'cpu' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const USAGE = '<file.pth> [--which_model_netD NAME] [--out checkpoints/<name>] [--which_epoch TAG]';
+
+runMain(async () => {
+  const { values, positionals } = parseOptions(OPTIONS, process.argv.slice(2), 'convert');
+  if (values.help) {
+    say(helpText('npm run convert --', USAGE, OPTIONS));
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new Error(
+      `convert takes one checkpoint file, got ${positionals.length ? positionals.join(' ') : 'none'}; usage: npm run convert -- ${USAGE}`,
+    );
+  }
+  const file = positionals[0];
+  await setupBackend(String(values.backend));
+
+  const ckpt = await loadTorchCheckpointFile(file, {
+    ...(values.which_model_netD ? { whichModelNetD: String(values.which_model_netD) } : {}),
+    fakeClassId: Number(values.fake_class_id) as 0 | 1,
+  });
+  const { model, whichModelNetD } = ckpt;
+  try {
+    const tagFromFile = /^(.+)_net_D\.(pth|pt|safetensors)$/.exec(basename(file))?.[1];
+    const whichEpoch = String(values.which_epoch || tagFromFile || 'bestval');
+    const name = String(values.name || basename(dirname(resolve(file))));
+    const out = resolve(String(values.out || join(String(values.checkpoints_dir), name)));
+    const target = join(out, whichEpoch);
+    const optPath = join(out, 'opt.yml');
+    if (!values.overwrite) {
+      for (const p of [target, optPath]) {
+        if (existsSync(p)) throw new Error(`'${p}' exists; pass --overwrite to replace it`);
+      }
+    }
+    const xception = whichModelNetD.includes('xception');
+    const fineSize = Number(values.fineSize ?? (xception ? 299 : 224));
+    const loadSize = Number(values.loadSize ?? fineSize);
+    const patch = isPatchModel(parseModelName(whichModelNetD));
+
+    const state = {
+      ...(ckpt.epoch !== undefined ? { epoch: ckpt.epoch } : {}),
+      ...(ckpt.bestValMetric !== undefined ? { bestValMetric: ckpt.bestValMetric } : {}),
+      ...(ckpt.bestValEpoch !== undefined ? { bestValEpoch: ckpt.bestValEpoch } : {}),
+      convertedFrom: basename(file),
+    };
+    await saveCheckpoint(target, { model, state });
+    const opt = {
+      model: patch ? 'patch_discriminator' : 'basic_discriminator',
+      which_model_netD: whichModelNetD,
+      fake_class_id: Number(values.fake_class_id),
+      which_epoch: whichEpoch,
+      loadSize,
+      fineSize,
+      name: basename(out),
+      checkpoints_dir: dirname(out),
+    };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      optPath,
+      `# converted by patchfx from ${resolve(file)} (${ckpt.format} format)\n${toYaml(opt)}`,
+    );
+
+    // Check: the written checkpoint reproduces the loaded model's logits.
+    const back = await loadCheckpoint(target, { whichModelNetD });
+    const x = tf.tidy(() => tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 0));
+    const a = tf.tidy(() => model.predict(x) as tf.Tensor);
+    const b = tf.tidy(() => back.model.predict(x) as tf.Tensor);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+    const maxDiff = (await diff.data())[0];
+    tf.dispose([x, a, b, diff]);
+    back.model.dispose();
+    if (maxDiff !== 0)
+      throw new Error(`the written checkpoint differs from the file (max |Δ| ${maxDiff})`);
+
+    say(
+      `read:        ${file} (${ckpt.format}; ${ckpt.otherKeys.length ? `also holds ${ckpt.otherKeys.join(', ')}` : 'bare state dict'})`,
+    );
+    say(
+      `model:       ${whichModelNetD} (${patch ? 'patch_discriminator' : 'basic_discriminator'})`,
+    );
+    if (ckpt.epoch !== undefined) {
+      say(
+        `epoch:       ${ckpt.epoch}, best_val_metric ${ckpt.bestValMetric ?? '-'} at epoch ${ckpt.bestValEpoch ?? '-'}`,
+      );
+    }
+    if (patch) {
+      const [h, w] = outputSize(model, fineSize);
+      say(`patch map:   ${h}×${w} at ${fineSize}×${fineSize}`);
+    }
+    say(`wrote:       ${target}`);
+    say(`wrote:       ${optPath}`);
+  } finally {
+    model.dispose();
+  }
+});
