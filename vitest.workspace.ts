@@ -68,7 +68,22 @@ export const projects = [
           test: {
             ...common,
             name: 'docs',
-            include: ['docs/doctest.test.ts'],
+            include: ['docs/doctest.test.ts', 'docs/doctest/**/*.test.ts'],
+            provide: { backend: 'cpu' as Backend },
+          },
+        },
+      ]
+    : []),
+  ...(existsSync(new URL('./packaging', import.meta.url))
+    ? [
+        {
+          extends: true as const,
+          test: {
+            ...common,
+            name: 'packaging',
+            include: ['packaging/**/*.test.ts'],
+            // Packs and installs the five tarballs once for all packaging tests.
+            globalSetup: ['./packaging/setup.ts'],
             provide: { backend: 'cpu' as Backend },
           },
         },

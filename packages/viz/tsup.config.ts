@@ -6,6 +6,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // One copy of module state shared by all entries, in CJS too (ESM splits by default).
+  splitting: true,
   tsconfig: 'tsconfig.build.json',
   external: [/^@tensorflow\//, /^@patchfx\//],
   target: 'node20',

@@ -91,7 +91,9 @@ runMain(async () => {
     const tagFromFile = /^(.+)_net_D\.(pth|pt|safetensors)$/.exec(basename(file))?.[1];
     const whichEpoch = String(values.which_epoch || tagFromFile || 'bestval');
     const name = String(values.name || basename(dirname(resolve(file))));
-    const out = resolve(String(values.out || join(String(values.checkpoints_dir), name)));
+    // opt.yml keeps the folder as given (relative stays relative, like the reference's).
+    const outArg = String(values.out || join(String(values.checkpoints_dir), name));
+    const out = resolve(outArg);
     const target = join(out, whichEpoch);
     const optPath = join(out, 'opt.yml');
     if (!values.overwrite) {
@@ -119,7 +121,7 @@ runMain(async () => {
       loadSize,
       fineSize,
       name: basename(out),
-      checkpoints_dir: dirname(out),
+      checkpoints_dir: dirname(outArg),
     };
     mkdirSync(out, { recursive: true });
     writeFileSync(

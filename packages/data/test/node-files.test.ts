@@ -59,6 +59,15 @@ describe('discoverImages', () => {
     ]);
     expect((await discoverImages(dir, { maxDatasetSize: 3 })).files).toEqual(files.slice(0, 3));
   });
+  test("skips hidden folders and the synthetic benchmark's ground-truth files", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.truth'));
+    mkdirSync(join(dir, '.git'));
+    for (const n of ['a.png', 'b.labels.png', 'c.trace.png', '.truth/a.labels.png', '.git/x.png'])
+      writeFileSync(join(dir, n), 'x');
+    const rel = (await discoverImages(dir)).files.map((f) => f.slice(dir.length + 1));
+    expect(rel).toEqual(['a.png']);
+  });
   test('follows symlinks and survives a symlink cycle', async () => {
     const dir = tempDir();
     const other = tempDir();

@@ -31,7 +31,6 @@ import { decodePng, encodePng } from '../src/synthetic/png.js';
 const temp = makeTempDir('patchfx-synthetic-');
 afterAll(() => temp.remove());
 
-
 function listFiles(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string) => {

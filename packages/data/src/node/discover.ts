@@ -1,3 +1,4 @@
+import { isGroundTruthFile } from '../synthetic/truth.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -59,8 +60,10 @@ async function walk(root: string): Promise<Entry[]> {
           continue; // dangling link
         }
       }
-      if (isDir) await visit(p);
-      else if (isFile && isImage(e.name)) {
+      // Hidden folders (`.truth/` ground truth of the synthetic benchmark, `.git`, …) hold no data.
+      if (isDir) {
+        if (!e.name.startsWith('.')) await visit(p);
+      } else if (isFile && isImage(e.name) && !isGroundTruthFile(p)) {
         const s = await stat(p);
         out.push({ path: p, size: s.size, mtimeMs: s.mtimeMs });
       }

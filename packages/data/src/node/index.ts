@@ -19,3 +19,16 @@ export {
   type LoadedBatch,
 } from './loader.js';
 export { auditFiles, inspectImageFile } from './audit-files.js';
+export {
+  synthesizeDataset,
+  readGroundTruth,
+  SYNTHETIC_FORMAT,
+  SYNTHETIC_SPLITS,
+  SYNTHETIC_IMAGE_FORMATS,
+  DEFAULT_SYNTHETIC_SPLITS,
+  type SynthesizeDatasetOptions,
+  type SyntheticDatasetSummary,
+  type SyntheticGroundTruth,
+  type SyntheticLegendFile,
+  type SyntheticSplit,
+} from '../synthetic/node.js';

@@ -181,13 +181,14 @@ ${parts}
  *
  * @example
  * ```ts doctest
- * import { mkdtempSync, readdirSync } from 'node:fs';
+ * import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
  * import { synthesizeDataset } from '@patchfx/data/node';
- * const root = join(mkdtempSync(join(tmpdir(), 'synthetic-')), 'set');
- * await synthesizeDataset({ root, count: 5, size: 64 });
- * readdirSync(join(root, 'fake', 'train')).filter((f) => f.endsWith('.png')).length; // => 3
+ * const dir = mkdtempSync(join(tmpdir(), 'synthetic-'));
+ * await synthesizeDataset({ root: join(dir, 'set'), count: 5, size: 64 });
+ * readdirSync(join(dir, 'set', 'fake', 'train')).filter((f) => f.endsWith('.png')).length; // => 3
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export async function synthesizeDataset(
@@ -352,15 +353,17 @@ async function findLegend(dir: string): Promise<SyntheticLegendFile | null> {
  *
  * @example
  * ```ts doctest
- * import { mkdtempSync } from 'node:fs';
+ * import { mkdtempSync, rmSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
  * import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
- * const root = join(mkdtempSync(join(tmpdir(), 'synthetic-')), 'set');
+ * const dir = mkdtempSync(join(tmpdir(), 'synthetic-'));
+ * const root = join(dir, 'set');
  * await synthesizeDataset({ root, count: 1, size: 32, splits: { train: 1, val: 0, test: 0 } });
  * const truth = await readGroundTruth(join(root, 'fake', 'train', 'fake-00000.png'));
  * truth.kind; // => 'fake'
  * truth.legend[String(truth.labels[0])]; // => 'background'
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export async function readGroundTruth(imagePath: string): Promise<SyntheticGroundTruth> {
