@@ -94,3 +94,4 @@ export {
 } from './train/fit.js';
 export * from './torch/index.js';
 export { countFlops } from './flops.js';
+export * from './detector/index.js';

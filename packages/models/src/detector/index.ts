@@ -1,0 +1,2 @@
+/** Single-image detection API (filled in by the detector work). */
+export {};
