@@ -26,6 +26,8 @@ export {
   SYNTHETIC_SPLITS,
   SYNTHETIC_IMAGE_FORMATS,
   DEFAULT_SYNTHETIC_SPLITS,
+  SYNTHETIC_PACKAGE_VERSION,
+  type SyntheticImageFormat,
   type SynthesizeDatasetOptions,
   type SyntheticDatasetSummary,
   type SyntheticGroundTruth,
