@@ -189,6 +189,11 @@ export const TRAIN_OPTIONS: OptionSpecs = Object.freeze({
     default: 'auto',
     help: "patchfx: images per forward/backward pass ('auto': memory-safe on wasm)",
   },
+  precise_bn: {
+    type: 'number',
+    default: 0,
+    help: 'patchfx: before each validation, recompute BatchNorm statistics from this many training batches (needed for short runs)',
+  },
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
 });
 

@@ -204,6 +204,7 @@ runMain(async () => {
             saveEpochFreq: Number(opt.save_epoch_freq),
             microBatchSize: microBatch,
             adam: { learningRate: Number(opt.lr), beta1: Number(opt.beta1) },
+            preciseBnBatches: Number(opt.precise_bn ?? 0),
           },
         },
         {

@@ -64,6 +64,7 @@ export { patchCrossEntropy, patchAccuracies, type PatchAccuracies } from './trai
 export {
   trainStep,
   evalStep,
+  recalibrateBatchNorm,
   trainableVariables,
   microBatches,
   type StepResult,

@@ -48,6 +48,33 @@ describe(`batch norm (training) on ${backend}`, () => {
     tf.dispose([x, g, b, dy, yOurs, yRef]);
   });
 
+  test('precise BN sets the moving statistics to the exact statistics of the batches', async () => {
+    const { buildPatchDiscriminator, recalibrateBatchNorm } = await import('../src/index.js');
+    const model = buildPatchDiscriminator('xception_relu1');
+    const xs = [0, 1].map(
+      (s) =>
+        tf.tidy(() =>
+          tf.add(tf.mul(tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', s), 2), 1),
+        ) as tf.Tensor4D,
+    );
+    try {
+      await withNoLeaks(() => recalibrateBatchNorm(model, xs));
+      // bn1 sees conv1's output: compare with moments of conv1 over both batches together.
+      const conv = model.getLayer('conv1');
+      const pre = tf.tidy(() => tf.concat(xs.map((x) => conv.apply(x) as tf.Tensor)));
+      const { mean, variance } = tf.moments(pre, [0, 1, 2]);
+      const n = pre.size / pre.shape[3]!;
+      const [mm, mv] = model.getLayer('bn1').getWeights().slice(2);
+      expect(relativeError(await mm.data(), await mean.data())).toBeLessThan(1e-4);
+      const unbiased = Array.from(await variance.data(), (v) => (v * n) / (n - 1));
+      expect(relativeError(await mv.data(), unbiased)).toBeLessThan(1e-4);
+      tf.dispose([pre, mean, variance]);
+    } finally {
+      tf.dispose(xs);
+      model.dispose();
+    }
+  });
+
   test('moving statistics follow PyTorch (momentum 0.1, unbiased variance)', async () => {
     const layer = new BatchNorm({ name: 'bn_test' });
     const x = tf.tidy(() =>

@@ -3,8 +3,8 @@
  * WebAssembly; decoding is bit-exact with Pillow 9.4 on Debian), plus a pure-JS marker parser
  * for headers, quantisation tables and truncation checks.
  */
-import jsquashDecode, { init as jsquashInitDecode } from '@jsquash/jpeg/decode.js';
-import jsquashEncode, { init as jsquashInitEncode } from '@jsquash/jpeg/encode.js';
+import * as jsquashDecodeModule from '@jsquash/jpeg/decode.js';
+import * as jsquashEncodeModule from '@jsquash/jpeg/encode.js';
 import { ImageDecodeError, type RgbImage } from '../image.js';
 
 /** One component of a JPEG frame. */
@@ -144,6 +144,25 @@ export function readJpegHeader(bytes: Uint8Array, file = '<bytes>'): JpegHeader 
 }
 
 type InitFn = (module?: WebAssembly.Module, overrides?: object) => Promise<void>;
+
+/**
+ * `@jsquash/jpeg` is ESM-only. Loaded by `require` (the CommonJS build, Node's `require(esm)`),
+ * a module's default export arrives as the namespace itself, one `.default` deeper; this finds
+ * `default` and `init` at either level.
+ */
+function codecModule<F>(ns: { default: F; init: unknown }): { run: F; init: InitFn } {
+  const inner = (ns as { default?: unknown }).default;
+  const deeper = inner !== null && typeof inner === 'object' ? (inner as typeof ns) : undefined;
+  const run = typeof inner === 'function' ? (inner as F) : deeper?.default;
+  const init = typeof ns.init === 'function' ? ns.init : deeper?.init;
+  if (typeof run !== 'function' || typeof init !== 'function') {
+    throw new Error("'@jsquash/jpeg' did not load as expected (no default export or init)");
+  }
+  return { run, init: init as InitFn };
+}
+const jpegDecoder = () => codecModule(jsquashDecodeModule);
+const jpegEncoder = () => codecModule(jsquashEncodeModule);
+
 /** libjpeg's last message (the codec prints it before exiting on an error). */
 let lastCodecMessage = '';
 const quiet = {
@@ -167,10 +186,10 @@ export function setJpegWasm(wasm: {
   encoder?: WebAssembly.Module;
 }): void {
   if (wasm.decoder) {
-    decoderReady = (jsquashInitDecode as unknown as InitFn)(wasm.decoder, quiet);
+    decoderReady = jpegDecoder().init(wasm.decoder, quiet);
   }
   if (wasm.encoder) {
-    encoderReady = (jsquashInitEncode as unknown as InitFn)(wasm.encoder, quiet);
+    encoderReady = jpegEncoder().init(wasm.encoder, quiet);
   }
 }
 
@@ -216,12 +235,13 @@ export async function decodeJpeg(bytes: Uint8Array, file = '<bytes>'): Promise<R
     );
   }
   const copy = bytes.slice().buffer as ArrayBuffer;
+  const codec = jpegDecoder();
   let result: { data: Uint8ClampedArray | Uint8Array; width: number; height: number } | null;
   try {
-    if (!decoderReady) decoderReady = (jsquashInitDecode as unknown as InitFn)(undefined, quiet);
+    if (!decoderReady) decoderReady = codec.init(undefined, quiet);
     await decoderReady;
     lastCodecMessage = '';
-    result = await jsquashDecode(copy);
+    result = await codec.run(copy);
   } catch (e) {
     if (needsInit(e)) {
       decoderReady = undefined;
@@ -277,30 +297,28 @@ export async function encodeJpeg(
     rgba[4 * i + 2] = image.data[3 * i + 2];
     rgba[4 * i + 3] = 255;
   }
+  const codec = jpegEncoder();
   try {
-    if (!encoderReady) encoderReady = (jsquashInitEncode as unknown as InitFn)(undefined, quiet);
+    if (!encoderReady) encoderReady = codec.init(undefined, quiet);
     await encoderReady;
-    const out = await jsquashEncode(
-      { data: rgba, width, height, colorSpace: 'srgb' } as ImageData,
-      {
-        quality,
-        baseline: true,
-        progressive: false,
-        arithmetic: false,
-        optimize_coding: true,
-        smoothing: 0,
-        color_space: 3,
-        quant_table: 0,
-        trellis_multipass: false,
-        trellis_opt_zero: false,
-        trellis_opt_table: false,
-        trellis_loops: 1,
-        auto_subsample: false,
-        chroma_subsample: options.subsampling === '4:4:4' ? 1 : 2,
-        separate_chroma_quality: false,
-        chroma_quality: quality,
-      },
-    );
+    const out = await codec.run({ data: rgba, width, height, colorSpace: 'srgb' } as ImageData, {
+      quality,
+      baseline: true,
+      progressive: false,
+      arithmetic: false,
+      optimize_coding: true,
+      smoothing: 0,
+      color_space: 3,
+      quant_table: 0,
+      trellis_multipass: false,
+      trellis_opt_zero: false,
+      trellis_opt_table: false,
+      trellis_loops: 1,
+      auto_subsample: false,
+      chroma_subsample: options.subsampling === '4:4:4' ? 1 : 2,
+      separate_chroma_quality: false,
+      chroma_quality: quality,
+    });
     return new Uint8Array(out);
   } catch (e) {
     if (needsInit(e)) {

@@ -35,8 +35,8 @@ export function initNodeCodecs(): Promise<void> {
  *
  * @param path - The file.
  * @returns A new image owned by the caller.
- * @throws {@link ImageDecodeError} naming `path` for a missing, unreadable, empty, corrupt,
- *   truncated or unsupported file.
+ * @throws {@link @patchfx/data!ImageDecodeError} naming `path` for a missing, unreadable, empty,
+ *   corrupt, truncated or unsupported file.
  */
 export async function loadImageFile(path: string): Promise<RgbImage> {
   await initNodeCodecs();

@@ -1,2 +1,60 @@
-/** Single-image detection API (filled in by the detector work). */
-export {};
+/**
+ * Single-image detection for apps: load a detector, score an image, explain it with its
+ * strongest patches and their face parts, calibrate a threshold, write a JSON report.
+ * Browser-safe; `loadDetectorFromPath` (file paths) is in `@patchfx/models/node`.
+ */
+export {
+  Detector,
+  loadDetector,
+  type Detection,
+  type DetectorInit,
+  type DetectorSource,
+  type Explanation,
+  type ExplainedPatch,
+  type ExplainOptions,
+  type LoadDetectorOptions,
+  type ProbabilityMap,
+} from './detector.js';
+export {
+  DEFAULT_DETECTOR_CONFIG,
+  resolveDetectorConfig,
+  defaultInputSize,
+  readOptYmlSizes,
+  type DetectorConfig,
+} from './config.js';
+export {
+  DETECTOR_LABELS,
+  abstainBand,
+  labelScore,
+  type DecisionBand,
+  type DetectorCalibration,
+  type DetectorLabel,
+} from './decision.js';
+export { calibrate, type CalibrateOptions } from './calibrate.js';
+export {
+  INPUT_KINDS,
+  prepareInput,
+  type DetectorInput,
+  type ImageDataLike,
+  type InputKind,
+  type PreparedInput,
+  type ReadFile,
+} from './input.js';
+export {
+  SIZE_SOURCES,
+  boxToOriginal,
+  type PixelBox,
+  type Preprocessing,
+  type ResolvedSizes,
+  type SizeSource,
+} from './preprocess.js';
+export type { PartMapLike, PatchPart, SegmenterLike } from './parts.js';
+export { urlCheckpointReader, memoryCheckpointReader, type UrlReaderOptions } from './reader.js';
+export {
+  REPORT_FORMAT,
+  REPORT_VERSION,
+  type DetectorReport,
+  type ReportOptions,
+  type ReportPatch,
+} from './report.js';
+export { PATCHFX_VERSION } from './version.js';

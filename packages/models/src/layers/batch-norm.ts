@@ -199,8 +199,13 @@ export class BatchNorm extends layers.Layer {
     this.accumulator = { sum: null, sumSq: null, count: 0 };
   }
 
-  /** Applies the moving-average update for everything seen since {@link BatchNorm.beginAccumulation}. */
-  commitAccumulation(): void {
+  /**
+   * Applies the moving-average update for everything seen since {@link BatchNorm.beginAccumulation}.
+   *
+   * @param replace - Set the moving statistics to the accumulated ones instead of blending
+   *   them in with the momentum ("precise BN": exact population statistics of the batches seen).
+   */
+  commitAccumulation(replace = false): void {
     const a = this.accumulator;
     this.accumulator = null;
     if (!a || !a.sum || !a.sumSq || a.count === 0) return;
@@ -208,7 +213,12 @@ export class BatchNorm extends layers.Layer {
     tf.tidy(() => {
       const mean = tf.div(sum, count);
       const variance = tf.relu(tf.sub(tf.div(sumSq, count), tf.square(mean)));
-      this.updateMovingStats(mean, variance, count);
+      if (replace) {
+        this.movingMean!.write(mean);
+        this.movingVariance!.write(count > 1 ? tf.mul(variance, count / (count - 1)) : variance);
+      } else {
+        this.updateMovingStats(mean, variance, count);
+      }
     });
     tf.dispose([sum, sumSq]);
   }

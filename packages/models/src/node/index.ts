@@ -5,3 +5,4 @@
 export { saveCheckpoint, loadCheckpoint, fileSystem, checkpointSink } from './checkpoint.js';
 export { writeFolderAtomic, resolveAtomicDir } from './atomic.js';
 export * from './torch.js';
+export { loadDetectorFromPath } from './detector.js';

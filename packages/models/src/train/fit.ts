@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainingState } from '../io/checkpoint.js';
 import { Adam, type AdamConfig } from './adam.js';
 import { PlateauScheduler, selectAndStop, type LrPolicy, type PlateauState } from './schedule.js';
-import { evalStep, trainStep, type StepResult } from './step.js';
+import { evalStep, recalibrateBatchNorm, trainStep, type StepResult } from './step.js';
 
 /** One batch from a data source. Tensors are owned (and disposed) by the training loop. */
 export interface Batch {
@@ -69,6 +69,14 @@ export interface FitConfig {
   readonly microBatchSize: number | null;
   /** Adam settings. @defaultValue lr 0.001, beta1 0.9 */
   readonly adam: Partial<AdamConfig>;
+  /**
+   * Before each validation, recompute BatchNorm's moving statistics exactly from this many
+   * training batches ("precise BN", beyond the reference). Short runs need it: until a few
+   * hundred steps have passed, the moving averages still carry their initial values and
+   * inference-mode (validation) outputs are meaningless. 0 keeps the reference's behaviour.
+   * @defaultValue 0
+   */
+  readonly preciseBnBatches: number;
 }
 
 /** Defaults of {@link FitConfig} (the reference's `train_options`). */
@@ -81,6 +89,7 @@ export const DEFAULT_FIT_CONFIG: Readonly<FitConfig> = Object.freeze({
   saveEpochFreq: 100,
   microBatchSize: null,
   adam: Object.freeze({}),
+  preciseBnBatches: 0,
 });
 
 /** Logged after every training batch. Plain numbers. */
@@ -230,6 +239,19 @@ export async function trainPatchDiscriminator(
         throw new Error(
           `epoch ${state.epoch} produced no training batches: is the train split empty?`,
         );
+      }
+      if (config.preciseBnBatches > 0) {
+        const batches: tf.Tensor4D[] = [];
+        try {
+          for await (const b of data.trainEpoch(state.epoch, 0)) {
+            batches.push(b.images);
+            b.labels.dispose();
+            if (batches.length >= config.preciseBnBatches) break;
+          }
+          await recalibrateBatchNorm(model, batches);
+        } finally {
+          tf.dispose(batches);
+        }
       }
       const val = await validate(model, data);
       const decision = selectAndStop(state, state.epoch, val.raw, config);

@@ -123,6 +123,32 @@ export async function trainStep(
 }
 
 /**
+ * "Precise BN": recomputes every BatchNorm layer's moving mean and variance as the exact
+ * statistics of the given batches (forward passes in training mode, no gradients), replacing the
+ * exponential moving averages. With few training steps the moving averages still carry their
+ * initial values (mean 0, variance 1) and make inference-mode outputs meaningless; this fixes
+ * that. The batches are not disposed.
+ */
+export async function recalibrateBatchNorm(
+  model: LayersModel,
+  batches: readonly tf.Tensor4D[],
+): Promise<void> {
+  const bns = batchNormLayers(model);
+  if (!bns.length || !batches.length) return;
+  bns.forEach((b) => b.beginAccumulation());
+  try {
+    for (const x of batches) {
+      const out = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
+      await out.data();
+      out.dispose();
+    }
+    bns.forEach((b) => b.commitAccumulation(true));
+  } finally {
+    bns.forEach((b) => b.discardAccumulation());
+  }
+}
+
+/**
  * Loss and accuracies of a batch in inference mode (BatchNorm uses its moving statistics),
  * as the reference's validation does.
  */

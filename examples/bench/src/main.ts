@@ -1,0 +1,370 @@
+/**
+ * bench: training and inference throughput of the patch models on one backend — images/s,
+ * GFLOP/s achieved, % of the machine's measured matmul peak, peak RSS — written as JSON and a
+ * Markdown table to `bench-results/`. With `--torch`, the same models in PyTorch (Debian's
+ * python3-torch, 2 threads) on the same machine in the same run, and the ratio. With
+ * `--program`, the whole `npm run train` program against the bare step rate.
+ *
+ *   npm run bench                       # wasm, xception_block1/2/3 and resnet18_layer1
+ *   npm run bench -- --torch --program
+ *   npm run bench -- --smoke            # seconds (CI)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { evalTransform, normalizeImage, resolveTransformConfig } from '@patchfx/data';
+import {
+  discoverImages,
+  initNodeCodecs,
+  loadImageFile,
+  synthesizeDataset,
+} from '@patchfx/data/node';
+import { Adam, buildPatchDiscriminator, countFlops, trainStep } from '@patchfx/models';
+import { BACKEND_OPTION, parseOptions, runMain, say, setupBackend } from '@patchfx/example-common';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+interface Row {
+  model: string;
+  size: number;
+  input: 'random' | 'real';
+  backend: string;
+  batch: number;
+  microBatch: number | null;
+  trainImagesPerSecond: number | null;
+  inferImagesPerSecond: number | null;
+  trainGflops: number | null;
+  inferGflops: number | null;
+  trainPctPeak: number | null;
+  inferPctPeak: number | null;
+  forwardGflopPerImage: number;
+  peakRssMb: number;
+  torchTrainImagesPerSecond?: number;
+  torchInferImagesPerSecond?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function time(fn: () => Promise<unknown>, reps: number): Promise<number> {
+  await fn(); // warm-up (kernel set-up, XNNPACK operator caches, memory growth)
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+/** Single-thread matmul peak of this backend (GFLOP/s), the reference for "% of peak". */
+async function matmulPeak(): Promise<number> {
+  const n = 1024;
+  const [a, b] = tf.tidy(() => [
+    tf.randomNormal([n, n], 0, 1, 'float32', 1),
+    tf.randomNormal([n, n], 0, 1, 'float32', 2),
+  ]);
+  const s = await time(async () => {
+    const c = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+    await c.data();
+    c.dispose();
+  }, 5);
+  tf.dispose([a, b]);
+  return (2 * n * n * n) / s / 1e9;
+}
+
+async function realBatch(
+  n: number,
+  size: number,
+  dirs: { real: string; fake: string },
+): Promise<Float32Array> {
+  await initNodeCodecs();
+  const [r, f] = await Promise.all([discoverImages(dirs.real), discoverImages(dirs.fake)]);
+  const files = [...r.files.slice(0, n / 2), ...f.files.slice(0, n / 2)];
+  const t = resolveTransformConfig({ loadSize: size, fineSize: size });
+  const out = new Float32Array(n * size * size * 3);
+  for (let i = 0; i < n; i++)
+    normalizeImage(
+      await evalTransform(await loadImageFile(files[i % files.length]), t),
+      out,
+      i * size * size * 3,
+    );
+  return out;
+}
+
+runMain(async () => {
+  const { values } = parseOptions(
+    {
+      backend: BACKEND_OPTION,
+      models: {
+        type: 'list',
+        default: ['xception_block1', 'xception_block2', 'xception_block3', 'resnet18_layer1'],
+        help: 'models',
+      },
+      sizes: {
+        type: 'list',
+        default: [],
+        help: 'input sizes (default: 128 and 299; 224 for resnet)',
+      },
+      batch: {
+        type: 'number',
+        default: 32,
+        help: 'images per training batch (half real, half fake)',
+      },
+      reps: { type: 'number', default: 3, help: 'timed repetitions (median)' },
+      real: {
+        type: 'boolean',
+        default: false,
+        help: 'also time batches of real images (faces-dev if present, else synthetic)',
+      },
+      torch: {
+        type: 'boolean',
+        default: false,
+        help: 'also run the PyTorch models (needs /usr/bin/python3 with torch)',
+      },
+      program: {
+        type: 'boolean',
+        default: false,
+        help: 'also time the whole train program against the bare step rate',
+      },
+      smoke: { type: 'boolean', default: false, help: 'tiny and fast (CI)' },
+      out: { type: 'string', default: 'bench-results', help: 'output folder' },
+    },
+    process.argv.slice(2),
+    'bench',
+  );
+  const smoke = Boolean(values.smoke);
+  const backend = String(values.backend);
+  await setupBackend(backend);
+  const models = smoke ? ['xception_block1'] : (values.models as string[]);
+  const batch = smoke ? 4 : Number(values.batch);
+  const reps = smoke ? 1 : Number(values.reps);
+  const peak = await matmulPeak();
+  say(
+    `backend ${tf.getBackend()} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores): matmul peak ${peak.toFixed(1)} GFLOP/s (1024³, 1 thread)`,
+  );
+  const rows: Row[] = [];
+  const facesDev = resolve(HERE, '../../../../shared/faces-dev');
+  let realDirs: { real: string; fake: string } | null = null;
+  if (values.real) {
+    if (existsSync(join(facesDev, 'real', 'test')))
+      realDirs = { real: join(facesDev, 'real', 'test'), fake: join(facesDev, 'fake', 'test') };
+    else {
+      const root = join(tmpdir(), 'patchfx-bench-synthetic');
+      await synthesizeDataset({ root, count: 64, size: 128, seed: 0 });
+      realDirs = { real: join(root, 'real', 'train'), fake: join(root, 'fake', 'train') };
+    }
+  }
+  for (const name of models) {
+    const sizes = smoke
+      ? [64]
+      : (values.sizes as string[]).length
+        ? (values.sizes as string[]).map(Number)
+        : [128, name.startsWith('resnet') ? 224 : 299];
+    for (const size of sizes) {
+      const model = buildPatchDiscriminator(name);
+      const flops = countFlops(model, size);
+      const microBatch =
+        backend === 'wasm' ? Math.max(2, Math.floor(262_144 / (size * size)) & ~1) : batch;
+      const mb = microBatch >= batch ? null : microBatch;
+      const inputs: Array<['random' | 'real', Float32Array | null]> = [['random', null]];
+      if (realDirs) inputs.push(['real', await realBatch(batch, size, realDirs)]);
+      for (const [input, data] of inputs) {
+        const x = data
+          ? tf.tensor4d(data, [batch, size, size, 3])
+          : (tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 3) as tf.Tensor4D);
+        const y = tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => (i < batch / 2 ? 1 : 0)),
+          'int32',
+        );
+        const opt = new Adam();
+        let train: number | null = null;
+        let infer: number | null = null;
+        try {
+          const cpuSlow = backend === 'cpu' && !smoke;
+          train =
+            batch /
+            (await time(
+              () => trainStep(model, opt, x, y, { microBatchSize: mb ?? undefined }),
+              cpuSlow ? 1 : reps,
+            ));
+          const chunk = mb ?? batch;
+          infer =
+            batch /
+            (await time(
+              async () => {
+                for (let s = 0; s < batch; s += chunk) {
+                  const out = tf.tidy(
+                    () =>
+                      model.predict(
+                        tf.slice(x, [s, 0, 0, 0], [Math.min(chunk, batch - s), size, size, 3]),
+                      ) as tf.Tensor,
+                  );
+                  await out.data();
+                  out.dispose();
+                }
+              },
+              cpuSlow ? 1 : reps,
+            ));
+        } finally {
+          tf.dispose([x, y]);
+          opt.dispose();
+        }
+        const row: Row = {
+          model: name,
+          size,
+          input,
+          backend: tf.getBackend(),
+          batch,
+          microBatch: mb,
+          trainImagesPerSecond: train,
+          inferImagesPerSecond: infer,
+          trainGflops: train && (3 * flops * train) / 1e9,
+          inferGflops: infer && (flops * infer) / 1e9,
+          trainPctPeak: train && (100 * (3 * flops * train)) / 1e9 / peak,
+          inferPctPeak: infer && (100 * (flops * infer)) / 1e9 / peak,
+          forwardGflopPerImage: flops / 1e9,
+          peakRssMb: process.resourceUsage().maxRSS / 1024,
+        };
+        rows.push(row);
+        say(
+          `${name} @${size} (${input}): train ${train?.toFixed(2)} img/s, infer ${infer?.toFixed(2)} img/s, ${row.trainGflops?.toFixed(1)} / ${row.inferGflops?.toFixed(1)} GFLOP/s`,
+        );
+      }
+      model.dispose();
+    }
+  }
+  if (values.torch) {
+    const jobs = rows
+      .filter((r) => r.input === 'random')
+      .map((r) => ({
+        model: r.model,
+        size: r.size,
+        batch: r.batch,
+        train_reps: reps,
+        infer_reps: reps,
+      }));
+    const py = spawnSync('/usr/bin/python3', [join(HERE, '..', 'torch_bench.py')], {
+      input: JSON.stringify(jobs),
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    if (py.status !== 0)
+      throw new Error(
+        `PyTorch bench failed (is python3-torch installed? apt-get install python3-torch): ${py.stderr.slice(-500)}`,
+      );
+    for (const line of py.stdout.trim().split('\n')) {
+      const t = JSON.parse(line) as {
+        model: string;
+        size: number;
+        train_images_per_second: number;
+        infer_images_per_second: number;
+      };
+      for (const r of rows.filter((q) => q.model === t.model && q.size === t.size)) {
+        r.torchTrainImagesPerSecond = t.train_images_per_second;
+        r.torchInferImagesPerSecond = t.infer_images_per_second;
+      }
+    }
+  }
+  let program: {
+    stepImagesPerSecond: number;
+    wallImagesPerSecond: number;
+    overheadPct: number;
+  } | null = null;
+  if (values.program) {
+    const root = join(tmpdir(), 'patchfx-bench-program');
+    await synthesizeDataset({ root: join(root, 'data'), count: 200, size: 128, seed: 0 });
+    const steps = smoke ? 3 : 12;
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@patchfx/source',
+        '--import',
+        require.resolve('tsx'),
+        join(HERE, '..', '..', 'train', 'src', 'main.ts'),
+        '--real_im_path',
+        join(root, 'data', 'real'),
+        '--fake_im_path',
+        join(root, 'data', 'fake'),
+        '--loadSize',
+        '128',
+        '--fineSize',
+        '128',
+        '--which_model_netD',
+        'xception_block2',
+        '--checkpoints_dir',
+        join(root, 'ck'),
+        '--name',
+        'bench',
+        '--overwrite_config',
+        '--max_steps',
+        String(steps),
+        '--save_latest_freq',
+        '1000',
+        '--batch_size',
+        String(batch),
+        '--quiet',
+        '--backend',
+        backend,
+      ],
+      { encoding: 'utf8', env: { ...process.env, INIT_CWD: process.cwd() } },
+    );
+    if (r.status !== 0) throw new Error(`train program failed: ${r.stderr}`);
+    const log = readFileSync(join(root, 'ck', 'bench', 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; time: string; images_per_second?: number });
+    const st = log.filter((l) => l.event === 'step').slice(1); // first step: warm-up
+    const wall = (Date.parse(st.at(-1)!.time) - Date.parse(st[0].time)) / 1000;
+    const wallIps = ((st.length - 1) * batch) / wall;
+    const stepIps =
+      (st.length - 1) / st.slice(1).reduce((a, l) => a + batch / l.images_per_second! / batch, 0);
+    program = {
+      stepImagesPerSecond: stepIps,
+      wallImagesPerSecond: wallIps,
+      overheadPct: 100 * (1 - wallIps / stepIps),
+    };
+    say(
+      `train program: ${wallIps.toFixed(2)} img/s wall-clock vs ${stepIps.toFixed(2)} img/s bare steps (${program.overheadPct.toFixed(1)} % overhead)`,
+    );
+  }
+  const f = (v: number | null | undefined, d = 2) => (v == null ? '–' : v.toFixed(d));
+  const table = [
+    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend}; matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}.`,
+    '',
+    '| model | size | input | train img/s | infer img/s | train GFLOP/s (% peak) | infer GFLOP/s (% peak) | PyTorch train img/s | PyTorch infer img/s | train ratio | infer ratio |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${r.size} | ${r.input} | ${f(r.trainImagesPerSecond)} | ${f(r.inferImagesPerSecond)} | ${f(r.trainGflops, 1)} (${f(r.trainPctPeak, 0)} %) | ${f(r.inferGflops, 1)} (${f(r.inferPctPeak, 0)} %) | ${f(r.torchTrainImagesPerSecond)} | ${f(r.torchInferImagesPerSecond)} | ${r.torchTrainImagesPerSecond && r.trainImagesPerSecond ? f(r.trainImagesPerSecond / r.torchTrainImagesPerSecond) : '–'} | ${r.torchInferImagesPerSecond && r.inferImagesPerSecond ? f(r.inferImagesPerSecond / r.torchInferImagesPerSecond) : '–'} |`,
+    ),
+    '',
+    `Peak RSS: ${f(Math.max(...rows.map((r) => r.peakRssMb)), 0)} MB.` +
+      (program
+        ? ` Train program: ${f(program.wallImagesPerSecond)} img/s wall-clock vs ${f(program.stepImagesPerSecond)} img/s bare steps (${f(program.overheadPct, 1)} % overhead).`
+        : ''),
+  ].join('\n');
+  const out = resolve(String(values.out));
+  mkdirSync(out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(
+    join(out, `bench-${backend}-${stamp}.json`),
+    JSON.stringify(
+      {
+        machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+        backend,
+        peakGflops: peak,
+        rows,
+        program,
+      },
+      null,
+      1,
+    ),
+  );
+  writeFileSync(join(out, `bench-${backend}-${stamp}.md`), `${table}\n`);
+  say(`\n${table}\n\nwritten to ${out}/bench-${backend}-${stamp}.{json,md}`);
+});

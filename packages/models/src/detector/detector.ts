@@ -1,0 +1,597 @@
+/**
+ * The single-image detector: a patch discriminator plus the evaluation preprocessing, the
+ * patch aggregation, a decision rule with an abstain band, explanations and reports.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { normalizeImage, type RgbImage } from '@patchfx/data';
+import { aggregatePredictions, type ImageAverageMode } from '@patchfx/metrics';
+import { METADATA_KEY, type ModelMetadata } from '../build.js';
+import {
+  decodeCheckpoint,
+  type CheckpointReader,
+  type LoadedCheckpoint,
+} from '../io/checkpoint.js';
+import { registerCustomLayers } from '../layers/register.js';
+import {
+  outputSize,
+  patchWindow,
+  receptiveField,
+  type PatchWindow,
+  type ReceptiveField,
+} from '../receptive-field.js';
+import { isPatchModel } from '../variants.js';
+import {
+  defaultInputSize,
+  readOptYmlSizes,
+  resolveDetectorConfig,
+  type DetectorConfig,
+} from './config.js';
+import {
+  decisionBand,
+  labelScore,
+  type DecisionBand,
+  type DetectorCalibration,
+  type DetectorLabel,
+} from './decision.js';
+import { prepareInput, type DetectorInput, type ReadFile } from './input.js';
+import {
+  assignPart,
+  checkPartMap,
+  labelTotals,
+  partMapToGrid,
+  type PatchPart,
+  type SegmenterLike,
+} from './parts.js';
+import {
+  boxToOriginal,
+  preprocessImage,
+  type PixelBox,
+  type Preprocessing,
+  type ResolvedSizes,
+} from './preprocess.js';
+import { urlCheckpointReader } from './reader.js';
+import { buildReport, type DetectorReport, type ReportOptions } from './report.js';
+
+/** A per-patch probability map, row-major (`data[i · width + j]`). The `PatchMap` of `@patchfx/viz`. */
+export interface ProbabilityMap {
+  /** `height · width` values of P(fake). */
+  readonly data: Float32Array;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** What `detect` returns. Plain values: nothing to dispose. */
+export interface Detection {
+  /** P(fake) of the image: the patch map aggregated by `mode`. */
+  readonly score: number;
+  /** The decision: `'fake'`, `'real'` or `'unsure'` (see `decision`). */
+  readonly label: DetectorLabel;
+  /** P(fake) per patch, or `null` for a full-image model (which has no patch map). */
+  readonly patchMap: ProbabilityMap | null;
+  /** How the patch map became `score`. */
+  readonly mode: ImageAverageMode;
+  /** Exactly what was done to the image before the model saw it. */
+  readonly preprocessing: Preprocessing;
+  /** The rule that gave `label`. */
+  readonly decision: DecisionBand;
+}
+
+/** One explained patch. */
+export interface ExplainedPatch {
+  /** 1 = the strongest. */
+  readonly rank: number;
+  /** Row and column in the patch map. */
+  readonly row: number;
+  readonly col: number;
+  /** P(fake) of this patch. */
+  readonly score: number;
+  /**
+   * The patch's receptive-field window in model-input pixels (`patchWindow` of this model at
+   * this input size): clipped box plus the unclipped start and side.
+   */
+  readonly window: PatchWindow;
+  /** The clipped window mapped back to the original image, in (fractional) pixels. */
+  readonly originalBox: PixelBox;
+  /** The face part the window falls in (when a segmenter was given), else `null`. */
+  readonly part: PatchPart | null;
+}
+
+/** Per-call options of `explain` and `report`. */
+export interface ExplainOptions {
+  /**
+   * How many patches to return (at most the number of patches).
+   * @defaultValue the detector's `topk` (5)
+   */
+  readonly topk?: number;
+  /**
+   * Rank patches by P(fake) (`'fake'`: what looks generated) or by P(real).
+   * @defaultValue 'fake'
+   */
+  readonly target?: 'fake' | 'real';
+  /** A face-part segmenter (e.g. `createSegmenter()` of `@patchfx/segment`); none: no parts. */
+  readonly segmenter?: SegmenterLike;
+  /**
+   * Maps a segmenter label to the reported part name, e.g. `clusterOf` of `@patchfx/segment`
+   * for the reference's 11 clusters (`left_eye` → `eye`).
+   */
+  readonly partGroup?: (label: string) => string;
+}
+
+/** What `explain` returns: the detection plus its strongest patches. */
+export interface Explanation extends Detection {
+  readonly patches: readonly ExplainedPatch[];
+  /** The receptive field of the patches. */
+  readonly receptiveField: ReceptiveField;
+  /** Whether parts were assigned (a segmenter was given). */
+  readonly segmented: boolean;
+  /** What the patches were ranked by. */
+  readonly target: 'fake' | 'real';
+}
+
+/** Where a detector comes from. */
+export type DetectorSource =
+  | string
+  | URL
+  | { readonly read: CheckpointReader; readonly where: string }
+  | LoadedCheckpoint
+  | tf.io.IOHandler;
+
+/** Options of {@link loadDetector}: a {@link DetectorConfig} plus how to reach files. */
+export interface LoadDetectorOptions extends Partial<DetectorConfig> {
+  /** `fetch` for URL sources. @defaultValue globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Reads a file path given to `detect` (the Node loader sets it); none: paths are refused. */
+  readonly readFile?: ReadFile;
+}
+
+/** What the {@link Detector} constructor takes besides the checkpoint. */
+export interface DetectorInit {
+  readonly config: DetectorConfig;
+  readonly sizes: ResolvedSizes;
+  /** The checkpoint's path or URL, for reports and messages. */
+  readonly source: string | null;
+  readonly readFile?: ReadFile;
+}
+
+interface Run {
+  readonly detection: Detection;
+  readonly imageForSegmenter: RgbImage | string;
+}
+
+const hex = (buf: ArrayBuffer) =>
+  Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * A patch-forensics detector for single images. Owns its model: call `dispose()` when done.
+ * Make one with {@link loadDetector} (or `loadDetectorFromPath` of `@patchfx/models/node`).
+ *
+ * Label convention: channel `fakeClassId` (default 0) of the model is the fake class; every
+ * `score` is P(fake).
+ */
+export class Detector {
+  /** The model. Owned by the detector. */
+  readonly model: LayersModel;
+  /** The model's patchfx metadata (name, construction config). */
+  readonly metadata: ModelMetadata;
+  /** The settings in force (the calibration may change: see {@link Detector.decision}). */
+  readonly config: DetectorConfig;
+  /** The preprocessing sizes and where they came from. */
+  readonly sizes: ResolvedSizes;
+  /** The checkpoint's path or URL, when known. */
+  readonly source: string | null;
+  /** Whether the model outputs a patch map (`false` for full-image classifiers). */
+  readonly isPatchModel: boolean;
+  private readonly readFile?: ReadFile;
+  private band: DecisionBand;
+  private hash?: Promise<string>;
+  private disposed = false;
+
+  /**
+   * Wraps a loaded checkpoint; prefer {@link loadDetector}. The detector takes ownership of
+   * `checkpoint.model` (not of `optimizerState`).
+   *
+   * @throws When the model input is too small for the preprocessing size.
+   */
+  constructor(checkpoint: LoadedCheckpoint, init: DetectorInit) {
+    this.model = checkpoint.model;
+    this.metadata = checkpoint.metadata;
+    this.config = init.config;
+    this.sizes = init.sizes;
+    this.source = init.source;
+    this.readFile = init.readFile;
+    this.isPatchModel = isPatchModel(this.metadata.config);
+    if (this.isPatchModel) outputSize(this.model, this.sizes.loadSize);
+    this.band = decisionBand(
+      init.config.threshold,
+      init.config.abstainOddsRatio,
+      init.config.calibration,
+    );
+  }
+
+  /** The model's reference name, e.g. `'xception_block2'`. */
+  get name(): string {
+    return this.metadata.whichModelNetD;
+  }
+
+  /** Channel of the fake class in the model's output. */
+  get fakeClassId(): 0 | 1 {
+    return this.metadata.config.fakeClassId;
+  }
+
+  /** The decision rule in force: threshold, abstain band and calibration. */
+  get decision(): DecisionBand {
+    return this.band;
+  }
+
+  /** The receptive field of a patch model, `null` for a full-image model. */
+  get receptiveField(): ReceptiveField | null {
+    return this.isPatchModel ? receptiveField(this.model) : null;
+  }
+
+  /**
+   * Sets (or clears, with `null`) the calibration; {@link calibrate} calls it.
+   *
+   * @param calibration - A threshold fitted on known-real images.
+   * @param abstainOddsRatio - A new band width. @defaultValue the current one
+   */
+  setCalibration(
+    calibration: DetectorCalibration | null,
+    abstainOddsRatio = this.band.abstainOddsRatio,
+  ): void {
+    this.band = decisionBand(this.config.threshold, abstainOddsRatio, calibration);
+  }
+
+  private check(): void {
+    if (this.disposed) throw new Error('this detector was disposed');
+  }
+
+  private async run(input: DetectorInput): Promise<Run> {
+    this.check();
+    const prepared = await prepareInput(input, this.readFile);
+    const { input: image, preprocessing } = await preprocessImage(
+      prepared.image,
+      prepared.kind,
+      this.sizes,
+      this.isPatchModel,
+    );
+    const side = preprocessing.inputSize;
+    const pixels = normalizeImage(image);
+    const mode = this.config.mode;
+    const [aggregated, probabilities] = tf.tidy(() => {
+      const x = tf.tensor4d(pixels, [1, side, side, 3]);
+      const logits = this.model.predict(x) as tf.Tensor;
+      return [aggregatePredictions(logits, mode), logits.rank === 4 ? tf.softmax(logits) : logits];
+    });
+    let row: Float32Array;
+    let probs: Float32Array;
+    const shape = probabilities.shape;
+    try {
+      row = (await aggregated.data()) as Float32Array;
+      probs = (await probabilities.data()) as Float32Array;
+    } finally {
+      aggregated.dispose();
+      probabilities.dispose();
+    }
+    const fake = this.fakeClassId;
+    const score = row[fake];
+    let patchMap: ProbabilityMap | null = null;
+    if (this.isPatchModel) {
+      const [, h, w] = shape;
+      const data = new Float32Array(h * w);
+      for (let k = 0; k < data.length; k++) data[k] = probs[2 * k + fake];
+      patchMap = { data, height: h, width: w };
+    }
+    const detection: Detection = {
+      score,
+      label: labelScore(score, this.band),
+      patchMap,
+      mode,
+      preprocessing,
+      decision: this.band,
+    };
+    return {
+      detection,
+      imageForSegmenter: typeof input === 'string' ? input : prepared.image,
+    };
+  }
+
+  /**
+   * Scores one image: P(fake), its label, the patch map and what preprocessing was done.
+   *
+   * Preprocessing is the evaluation pipeline (spec §3.4): decode to RGB, resize the shorter
+   * side to `loadSize` (PIL-exact Lanczos), centre crop (`loadSize` for patch models,
+   * `fineSize` for full models), `(x / 255 − 0.5) / 0.5`. The same pixels give the same score
+   * in Node and in a browser on the same backend.
+   *
+   * @param input - See {@link DetectorInput}. Tensors are read, not disposed.
+   * @returns Plain values; no tensor is kept.
+   * @throws On a bad input (see {@link DetectorInput}), or after `dispose()`.
+   */
+  async detect(input: DetectorInput): Promise<Detection> {
+    return (await this.run(input)).detection;
+  }
+
+  /**
+   * Scores one image and returns its `topk` strongest patches with their receptive-field
+   * windows (model-input pixels, and mapped back to the original image) and, with a
+   * `segmenter`, the face part each window falls in (the reference's rule: the part with the
+   * largest share of its own area inside the window).
+   *
+   * Patches are ranked by P(`target`) descending; ties go to the first in row-major order.
+   *
+   * @param input - See {@link DetectorInput}.
+   * @param options - See {@link ExplainOptions}.
+   * @returns Plain values.
+   * @throws For a full-image model (it has no patches), a bad `topk`, or what `detect` throws.
+   */
+  async explain(input: DetectorInput, options: ExplainOptions = {}): Promise<Explanation> {
+    this.check();
+    if (!this.isPatchModel) {
+      throw new Error(
+        `explain needs a patch model; '${this.name}' is a full-image classifier with no patch map (use detect)`,
+      );
+    }
+    const topk = options.topk ?? this.config.topk;
+    if (!(Number.isInteger(topk) && topk >= 1)) {
+      throw new Error(`topk must be a positive integer, got ${JSON.stringify(topk)}`);
+    }
+    const target = options.target ?? 'fake';
+    if (target !== 'fake' && target !== 'real') {
+      throw new Error(`target must be one of 'fake' | 'real', got ${JSON.stringify(target)}`);
+    }
+    const { detection, imageForSegmenter } = await this.run(input);
+    const map = detection.patchMap!;
+    const side = detection.preprocessing.inputSize;
+    const rf = receptiveField(this.model);
+    const value = (k: number) => (target === 'fake' ? map.data[k] : 1 - map.data[k]);
+    const order = Array.from(map.data.keys()).sort((a, b) => value(b) - value(a) || a - b);
+    let parts: ((box: PixelBox) => PatchPart | null) | undefined;
+    if (options.segmenter) {
+      const raw = await options.segmenter.segment(imageForSegmenter, { inputSize: side });
+      checkPartMap(raw);
+      const grid = partMapToGrid(raw, this.sizes.loadSize, side);
+      const totals = labelTotals(grid);
+      parts = (box) => assignPart(grid, box, totals, options.partGroup);
+    }
+    const patches = order.slice(0, topk).map((k, r): ExplainedPatch => {
+      const i = Math.floor(k / map.width);
+      const j = k % map.width;
+      const window = patchWindow(rf, i, j, side);
+      return {
+        rank: r + 1,
+        row: i,
+        col: j,
+        score: map.data[k],
+        window,
+        originalBox: boxToOriginal(window, detection.preprocessing),
+        part: parts ? parts(window) : null,
+      };
+    });
+    return { ...detection, patches, receptiveField: rf, segmented: parts !== undefined, target };
+  }
+
+  /**
+   * A JSON report of one image (schema: `docs/report.schema.json`): score, label, patch map,
+   * top patches with boxes and parts, model name and weights hash, preprocessing, patchfx
+   * version. Full-image models get `patchMap: null` and no patches.
+   *
+   * @param input - See {@link DetectorInput}.
+   * @param options - {@link ExplainOptions} plus the image's name and the report's time.
+   * @returns A plain object; `JSON.stringify` it to save it.
+   * @throws What `detect` throws; when Web Crypto (`crypto.subtle`) is unavailable.
+   */
+  async report(input: DetectorInput, options: ReportOptions = {}): Promise<DetectorReport> {
+    this.check();
+    const result = this.isPatchModel
+      ? await this.explain(input, options)
+      : { ...(await this.detect(input)), patches: [], segmented: false, target: 'fake' as const };
+    const name =
+      options.name ??
+      (typeof input === 'string'
+        ? input
+        : typeof Blob !== 'undefined' &&
+            input instanceof Blob &&
+            typeof (input as File).name === 'string'
+          ? (input as File).name
+          : null);
+    return buildReport(result, {
+      name,
+      createdAt: options.createdAt ?? new Date(),
+      model: {
+        name: this.name,
+        source: this.source,
+        fakeClassId: this.fakeClassId,
+        weightsSha256: await this.weightsSha256(),
+        receptiveField: this.receptiveField,
+      },
+    });
+  }
+
+  /**
+   * SHA-256 (hex) of the model's weights as `model.save` writes them: the float32 values in
+   * the weights-manifest order, i.e. the bytes of the checkpoint's `weights.bin`
+   * (`sha256sum weights.bin` gives the same).
+   *
+   * @throws When Web Crypto (`crypto.subtle`) is unavailable (a browser page not served from
+   *   a secure context such as https or 127.0.0.1).
+   */
+  weightsSha256(): Promise<string> {
+    this.check();
+    if (!this.hash) {
+      this.hash = (async () => {
+        const subtle = globalThis.crypto?.subtle;
+        if (!subtle) {
+          throw new Error(
+            'Web Crypto (crypto.subtle) is unavailable: serve the page from https or localhost/127.0.0.1',
+          );
+        }
+        let data: tf.io.WeightData | undefined;
+        await this.model.save(
+          tf.io.withSaveHandler(async (artifacts) => {
+            data = artifacts.weightData;
+            return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+          }),
+        );
+        if (!data) throw new Error('the model has no weights to hash');
+        return hex(await subtle.digest('SHA-256', tf.io.CompositeArrayBuffer.join(data)));
+      })();
+      this.hash.catch(() => (this.hash = undefined));
+    }
+    return this.hash;
+  }
+
+  /** Frees the model. The detector cannot be used afterwards. Calling it twice is harmless. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.model.dispose();
+  }
+}
+
+function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
+  return typeof x === 'object' && x !== null && 'model' in x && 'metadata' in x && 'manifest' in x;
+}
+
+async function readOptYml(
+  read: CheckpointReader,
+): Promise<{ loadSize?: number; fineSize?: number }> {
+  for (const name of ['opt.yml', '../opt.yml']) {
+    const bytes = await read(name);
+    if (bytes) {
+      const sizes = readOptYmlSizes(new TextDecoder().decode(bytes));
+      if (sizes.loadSize !== undefined || sizes.fineSize !== undefined) return sizes;
+    }
+  }
+  return {};
+}
+
+/** Resolves the preprocessing sizes: options, then `opt.yml`, then the architecture default. */
+function resolveSizes(
+  config: DetectorConfig,
+  fromYml: { loadSize?: number; fineSize?: number },
+  name: string,
+): ResolvedSizes {
+  if (config.loadSize !== null) {
+    return {
+      loadSize: config.loadSize,
+      fineSize: config.fineSize ?? fromYml.fineSize ?? config.loadSize,
+      sizeSource: 'options',
+    };
+  }
+  if (fromYml.loadSize !== undefined) {
+    return {
+      loadSize: fromYml.loadSize,
+      fineSize: config.fineSize ?? fromYml.fineSize ?? fromYml.loadSize,
+      sizeSource: 'opt.yml',
+    };
+  }
+  const size = defaultInputSize(name);
+  return { loadSize: size, fineSize: config.fineSize ?? size, sizeSource: 'default' };
+}
+
+/**
+ * Loads a detector.
+ *
+ * Sources:
+ * - a URL (string or `URL`; relative ones resolve against the page) of a checkpoint folder
+ *   served as static files — the browser path;
+ * - `{ read, where }`: any {@link CheckpointReader} (e.g. `memoryCheckpointReader` over files a
+ *   person picked);
+ * - a {@link LoadedCheckpoint} (`loadCheckpoint` of `@patchfx/models/node`); the detector takes
+ *   ownership of its model;
+ * - a `tf.io.IOHandler` for a patchfx `model.json` + weights.
+ * In Node, `loadDetectorFromPath(folder)` of `@patchfx/models/node` reads a folder.
+ *
+ * Preprocessing size: `options.loadSize`/`fineSize`, else the `loadSize`/`fineSize` of an
+ * `opt.yml` in the checkpoint folder or its parent (the run folder the train program writes),
+ * else the architecture's reference size ({@link defaultInputSize}). `detection.preprocessing`
+ * records which (`sizeSource`).
+ *
+ * @param source - See above.
+ * @param options - {@link DetectorConfig} fields, `fetch`, `readFile`.
+ * @returns The detector, owned by the caller (`dispose()` it).
+ * @throws When the checkpoint is missing or damaged, has no patchfx metadata, an option is
+ *   invalid, or the input size is too small for the model.
+ *
+ * @example
+ * ```ts doctest
+ * import { buildPatchDiscriminator, encodeCheckpoint, loadDetector, memoryCheckpointReader } from '@patchfx/models';
+ * const model = buildPatchDiscriminator('xception_block1', { seed: 1 });
+ * const files = await encodeCheckpoint({ model });
+ * model.dispose();
+ * const detector = await loadDetector({ read: memoryCheckpointReader(files), where: 'memory' }, { loadSize: 32 });
+ * const pixels = { data: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 };
+ * const { score, patchMap } = await detector.detect(pixels);
+ * [score > 0 && score < 1, patchMap?.height]; // => [true, 7]
+ * detector.dispose();
+ * ```
+ */
+export async function loadDetector(
+  source: DetectorSource,
+  options: LoadDetectorOptions = {},
+): Promise<Detector> {
+  const { fetch: fetchFn, readFile, ...rest } = options;
+  const config = resolveDetectorConfig(rest);
+  const needYml = config.loadSize === null || config.fineSize === null;
+  let checkpoint: LoadedCheckpoint;
+  let where: string | null;
+  let yml: { loadSize?: number; fineSize?: number } = {};
+  if (typeof source === 'string' || source instanceof URL) {
+    const reader = urlCheckpointReader(source, { fetch: fetchFn });
+    where = reader.url;
+    checkpoint = await decodeCheckpoint(reader.read, reader.url);
+    if (needYml) yml = await readOptYml(reader.read);
+  } else if (isLoadedCheckpoint(source)) {
+    checkpoint = source;
+    where = null;
+  } else if (typeof (source as { read?: unknown }).read === 'function') {
+    const s = source as { read: CheckpointReader; where: string };
+    where = s.where;
+    checkpoint = await decodeCheckpoint(s.read, s.where);
+    if (needYml) {
+      try {
+        yml = await readOptYml(s.read);
+      } catch (e) {
+        checkpoint.model.dispose();
+        throw e;
+      }
+    }
+  } else if (typeof (source as tf.io.IOHandler).load === 'function') {
+    registerCustomLayers();
+    const model = await loadLayersModel(source as tf.io.IOHandler);
+    const metadata = (model.getUserDefinedMetadata() as Record<string, unknown> | undefined)?.[
+      METADATA_KEY
+    ] as ModelMetadata | undefined;
+    if (!metadata) {
+      model.dispose();
+      throw new Error(
+        'the model has no patchfx metadata: load a model.json written by patchfx (a checkpoint folder)',
+      );
+    }
+    where = null;
+    checkpoint = {
+      model,
+      metadata,
+      manifest: {
+        format: 'patchfx-checkpoint',
+        version: 1,
+        whichModelNetD: metadata.whichModelNetD,
+        hasOptimizer: false,
+        savedAt: '',
+        state: {},
+      },
+    };
+  } else {
+    throw new Error(
+      'loadDetector: source must be a URL, { read, where }, a loaded checkpoint or a tf.io.IOHandler',
+    );
+  }
+  try {
+    const sizes = resolveSizes(config, yml, checkpoint.metadata.whichModelNetD);
+    return new Detector(checkpoint, { config, sizes, source: where, readFile });
+  } catch (e) {
+    checkpoint.model.dispose();
+    throw e;
+  }
+}
