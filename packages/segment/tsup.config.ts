@@ -8,6 +8,8 @@ export default defineConfig({
   clean: true,
   // One copy of module state shared by all entries, in CJS too (ESM splits by default).
   splitting: true,
+  // import.meta.url (createRequire in src/node) in the CommonJS build too
+  shims: true,
   tsconfig: 'tsconfig.build.json',
   external: [/^@tensorflow\//, /^@patchfx\//],
   target: 'node20',

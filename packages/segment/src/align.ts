@@ -2,7 +2,7 @@
  * Face alignment with the CelebA-HQ / FFHQ oriented-crop recipe (spec §8).
  */
 import { resizeImage, type RgbImage } from '@patchfx/data';
-import { sampleBilinear, type Point } from './face/geometry.js';
+import type { Point } from './face/geometry.js';
 import type { FaceLandmarker, FaceLandmarks, FivePoints } from './face/landmarker.js';
 
 /** The oriented square of the recipe, in the source image's pixel-index coordinates. */
@@ -107,21 +107,26 @@ function boxBlurFloat(image: RgbImage, radius: number): Float32Array {
   // three box passes approximate a Gaussian; edges clamp
   const { width: w, height: h } = image;
   let cur = Float32Array.from(image.data);
+  const line = new Float32Array(Math.max(w, h) + 2 * radius + 1);
   const pass = (src: Float32Array, horizontal: boolean) => {
     const out = new Float32Array(src.length);
     const len = horizontal ? w : h;
     const lines = horizontal ? h : w;
-    for (let line = 0; line < lines; line++) {
-      for (let c = 0; c < 3; c++) {
-        const at = (i: number) => {
-          const j = Math.min(len - 1, Math.max(0, i));
-          return horizontal ? (line * w + j) * 3 + c : (j * w + line) * 3 + c;
-        };
+    const step = horizontal ? 3 : 3 * w;
+    const norm = 1 / (2 * radius + 1);
+    for (let l = 0; l < lines; l++) {
+      const base = horizontal ? l * w * 3 : l * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        // the line, clamped at both ends, then a running sum
+        for (let i = -radius; i < len + radius + 1; i++) {
+          const j = i < 0 ? 0 : i >= len ? len - 1 : i;
+          line[i + radius] = src[base + j * step + ch];
+        }
         let sum = 0;
-        for (let i = -radius; i <= radius; i++) sum += src[at(i)];
+        for (let i = 0; i < 2 * radius + 1; i++) sum += line[i];
         for (let i = 0; i < len; i++) {
-          out[at(i)] = sum / (2 * radius + 1);
-          sum += src[at(i + radius + 1)] - src[at(i - radius)];
+          out[base + i * step + ch] = sum * norm;
+          sum += line[i + 2 * radius + 1] - line[i];
         }
       }
     }
@@ -155,11 +160,12 @@ export interface AlignedFace {
  * FFHQ script does, in source-pixel terms:
  * 1. when the square is more than twice the output size, the image is first shrunk by the
  *    integer factor `floor(quadSize / size / 2)` (Lanczos);
- * 2. the square is sampled bilinearly on a grid 4× the output size;
+ * 2. the square is sampled bilinearly on a grid up to 4× the output size (as many samples per
+ *    output pixel as the square has source pixels, so nothing aliases; FFHQ always uses 4×);
  * 3. where it leaves the image, samples are mirrored back in, then blended towards a blurred
  *    copy (from a third of the padding inside the border) and towards the image's median
  *    colour (growing to full at 0.3 · quad size outside), as FFHQ's padding does;
- * 4. the 4× grid is reduced to `size` with Lanczos.
+ * 4. the grid is reduced to `size` with Lanczos.
  *
  * @param image - The source image.
  * @param points - Eye centres and mouth corners in the source.
@@ -221,8 +227,33 @@ export function alignFaceWithPoints(
     if (m > n - 1) m = period - m;
     return m;
   };
-  const T = 4 * size;
+  // supersampling: enough grid points that bilinear sampling does not alias (FFHQ always
+  // samples 4× the output size; after the shrink a quad pixel spans at most 4 source pixels)
+  const factor = Math.min(4, Math.max(1, Math.ceil(qsize / size)));
+  const T = factor * size;
   const big = new Uint8Array(T * T * 3);
+  const data = src.data;
+  const px = new Float64Array(3);
+  const bilinear = (x: number, y: number) => {
+    const xc = x < 0 ? 0 : x > W - 1 ? W - 1 : x;
+    const yc = y < 0 ? 0 : y > H - 1 ? H - 1 : y;
+    const x0 = Math.floor(xc);
+    const y0 = Math.floor(yc);
+    const x1 = x0 + 1 < W ? x0 + 1 : x0;
+    const y1 = y0 + 1 < H ? y0 + 1 : y0;
+    const fx = xc - x0;
+    const fy = yc - y0;
+    const a = (y0 * W + x0) * 3;
+    const b = (y0 * W + x1) * 3;
+    const c2 = (y1 * W + x0) * 3;
+    const d = (y1 * W + x1) * 3;
+    for (let ch = 0; ch < 3; ch++) {
+      const top = data[a + ch] + (data[b + ch] - data[a + ch]) * fx;
+      const bottom = data[c2 + ch] + (data[d + ch] - data[c2 + ch]) * fx;
+      px[ch] = top + (bottom - top) * fy;
+    }
+  };
+  const blurZone = pad / 3;
   for (let i = 0; i < T; i++) {
     const t = (2 * (i + 0.5)) / T - 1;
     for (let j = 0; j < T; j++) {
@@ -230,12 +261,16 @@ export function alignFaceWithPoints(
       const x = c[0] + s * ax[0] + t * ay[0];
       const y = c[1] + s * ax[1] + t * ay[1];
       const o = (i * T + j) * 3;
-      if (inside) {
-        for (let ch = 0; ch < 3; ch++) big[o + ch] = Math.round(sampleBilinear(src, x, y, ch, 0));
+      const nearBorder =
+        !inside && (x < blurZone || y < blurZone || x > W - 1 - blurZone || y > H - 1 - blurZone);
+      if (!nearBorder) {
+        bilinear(x, y);
+        for (let ch = 0; ch < 3; ch++) big[o + ch] = Math.round(px[ch]);
         continue;
       }
       const mx = mirror(x, W);
       const my = mirror(y, H);
+      bilinear(mx, my);
       // FFHQ's padding mask: 0 at the image border, 1 at `pad` outside it, negative inside
       const mask = Math.max(
         1 - Math.min((x + pad) / pad, (W - 1 - x + pad) / pad),
@@ -243,19 +278,23 @@ export function alignFaceWithPoints(
       );
       const wBlur = Math.min(1, Math.max(0, 3 * mask + 1));
       const wMed = Math.min(1, Math.max(0, mask));
+      const bo = blurred
+        ? (Math.min(H - 1, Math.max(0, Math.round(my))) * W +
+            Math.min(W - 1, Math.max(0, Math.round(mx)))) *
+          3
+        : 0;
       for (let ch = 0; ch < 3; ch++) {
-        let v = sampleBilinear(src, mx, my, ch, 0);
-        if (wBlur > 0 && blurred) {
-          const bx = Math.min(W - 1, Math.max(0, Math.round(mx)));
-          const by = Math.min(H - 1, Math.max(0, Math.round(my)));
-          v += (blurred[(by * W + bx) * 3 + ch] - v) * wBlur;
-        }
+        let v = px[ch];
+        if (blurred) v += (blurred[bo + ch] - v) * wBlur;
         v += (med[ch] - v) * wMed;
         big[o + ch] = Math.min(255, Math.max(0, Math.round(v)));
       }
     }
   }
-  const out = resizeImage({ data: big, width: T, height: T }, size, size, 'lanczos');
+  const out =
+    T === size
+      ? { data: big, width: size, height: size }
+      : resizeImage({ data: big, width: T, height: T }, size, size, 'lanczos');
   const move = (p: Point) => toAlignedCoordinates(quad, size, p);
   return {
     image: out,

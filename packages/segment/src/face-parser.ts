@@ -23,7 +23,10 @@ import type {
 
 /** A face parser's map: CelebAMask-HQ labels plus the face it was derived from. */
 export interface FacePartMap extends PartMap {
-  /** The face used (the detector's best), or `null` when none was found (all background). */
+  /**
+   * The face used (the detector's best), in the source image's coordinates even when the map
+   * was brought onto an input grid; `null` when none was found (then every pixel is background).
+   */
   readonly face: FaceLandmarks | null;
 }
 

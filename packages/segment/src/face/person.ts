@@ -10,9 +10,9 @@ import type { RgbImage } from '@patchfx/data';
 export const PERSON_INPUT_SIZE = 256;
 
 /**
- * Person probability per pixel: the image resized to 256×256 (bilinear, aspect not kept, as
- * the model was used in MediaPipe's landscape-free variant), scaled to [0, 1], and the output
- * resized back to the image size (bilinear).
+ * Person probability per pixel: the image resized to 256×256 (bilinear; the aspect ratio is not
+ * kept, the model's square input is simply stretched over the image), scaled to [0, 1], and the
+ * output resized back to the image size (bilinear).
  *
  * @returns `width · height` probabilities in [0, 1], row-major.
  */

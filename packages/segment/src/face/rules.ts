@@ -28,13 +28,26 @@ const L = Object.freeze({
 
 /** Tunables of the rules (not part of any public config). */
 const RULES = Object.freeze({
-  /** Skin test: chroma distance in robust standard deviations. */
-  skinChroma: 3,
-  /** Skin test: luma distance in robust standard deviations, plus a margin. */
-  skinLuma: 2.5,
-  skinLumaMargin: 12,
+  /** Skin test: chromaticity distance in robust standard deviations. */
+  skinChroma: 2.5,
+  /** Skin test: luma below the cheeks' median, in robust standard deviations, plus a margin. */
+  skinDarker: 2,
+  skinDarkerMargin: 5,
+  /** Skin test: luma above the median (highlights), in robust standard deviations, plus a margin. */
+  skinBrighter: 3,
+  skinBrighterMargin: 20,
+  /** Neck test (between the jaw angles): chromaticity distance, and the darkest luma allowed
+   * for the often shaded neck, as a fraction of the cheeks' median. */
+  neckChroma: 3.5,
+  neckDarkest: 0.3,
+  /** Skin grown outside the oval (forehead, temples): at most this far, in face heights. */
+  skinGrowth: 0.06,
+  /** Hair colour test: squared distance in robust standard deviations, summed over R, G, B. */
+  hairColour: 12,
+  /** Floor of the hair colour deviations. */
+  minHairSd: 12,
   /** Floors of the robust deviations (grey images have no chroma spread). */
-  minChromaSd: 2.5,
+  minChromaSd: 0.006,
   minLumaSd: 8,
   /** Ear band: lateral reach beyond the face oval, in face widths. */
   earReach: 0.2,
@@ -132,6 +145,8 @@ export function faceLabelsFromLandmarks(
   const leftSide = U(MESH_POINTS.leftCheekSide);
   const rightSide = U(MESH_POINTS.rightCheekSide);
   const earBottom = V(MESH_POINTS.subnasale) + RULES.earBelow * faceHeight;
+  const jawLeft = U(MESH_POINTS.leftJawAngle);
+  const jawRight = U(MESH_POINTS.rightJawAngle);
   const gonionV = Math.max(V(MESH_POINTS.leftJawAngle), V(MESH_POINTS.rightJawAngle));
   // lower half of the oval, from one cheek side over the chin to the other
   const ovalList = R.faceOval;
@@ -141,15 +156,17 @@ export function faceLabelsFromLandmarks(
 
   // colours
   const Y = new Float32Array(N);
-  const Cb = new Float32Array(N);
-  const Cr = new Float32Array(N);
+  const Rc = new Float32Array(N);
+  const Gc = new Float32Array(N);
   for (let k = 0; k < N; k++) {
     const r = data[3 * k];
     const g = data[3 * k + 1];
     const b = data[3 * k + 2];
     Y[k] = 0.299 * r + 0.587 * g + 0.114 * b;
-    Cb[k] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
-    Cr[k] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+    // chromaticity (r, g) / (r + g + b): steadier than YCbCr chroma under shading
+    const sum = r + g + b;
+    Rc[k] = sum > 0 ? r / sum : 1 / 3;
+    Gc[k] = sum > 0 ? g / sum : 1 / 3;
   }
   // skin model from the cheeks: inside the oval, between eye level and mouth, away from
   // eyes, nose and lips
@@ -167,8 +184,8 @@ export function faceLabelsFromLandmarks(
       const v = toV(f, x, y);
       if (v < eyeLevel || v > mouthV) continue;
       sy.push(Y[k]);
-      sb.push(Cb[k]);
-      sr.push(Cr[k]);
+      sb.push(Rc[k]);
+      sr.push(Gc[k]);
     }
   }
   const my = robust(sy);
@@ -178,14 +195,26 @@ export function faceLabelsFromLandmarks(
   const sdB = Math.max(mb.sd, RULES.minChromaSd);
   const sdR = Math.max(mr.sd, RULES.minChromaSd);
   const skinLike = (k: number) => {
-    const db = (Cb[k] - mb.median) / sdB;
-    const dr = (Cr[k] - mr.median) / sdR;
+    const db = (Rc[k] - mb.median) / sdB;
+    const dr = (Gc[k] - mr.median) / sdR;
+    const dy = Y[k] - my.median;
     return (
       db * db + dr * dr <= RULES.skinChroma * RULES.skinChroma &&
-      Math.abs(Y[k] - my.median) <= RULES.skinLuma * sdY + RULES.skinLumaMargin
+      dy >= -(RULES.skinDarker * sdY + RULES.skinDarkerMargin) &&
+      dy <= RULES.skinBrighter * sdY + RULES.skinBrighterMargin
     );
   };
 
+  const neckLike = (k: number) => {
+    const db = (Rc[k] - mb.median) / sdB;
+    const dr = (Gc[k] - mr.median) / sdR;
+    const dy = Y[k] - my.median;
+    return (
+      db * db + dr * dr <= RULES.neckChroma * RULES.neckChroma &&
+      Y[k] >= RULES.neckDarkest * my.median &&
+      dy <= RULES.skinBrighter * sdY + RULES.skinBrighterMargin
+    );
+  };
   const isPerson = (k: number) => person[k] >= personThreshold;
   const skin = new Uint8Array(N);
   for (let k = 0; k < N; k++) skin[k] = skinLike(k) ? 1 : 0;
@@ -199,12 +228,15 @@ export function faceLabelsFromLandmarks(
     }
   }
   // 2. forehead and temple skin the oval misses: skin-coloured person pixels above eye level,
-  // 4-connected to the oval's skin
+  // 4-connected to the oval's skin, at most `skinGrowth` face heights away
   const queue: number[] = [];
   for (let k = 0; k < N; k++) if (oval[k] && labels[k] === L.skin) queue.push(k);
   const grown = new Uint8Array(N);
-  while (queue.length) {
-    const k = queue.pop() as number;
+  const depth = new Uint16Array(N);
+  const maxDepth = Math.max(1, Math.round(RULES.skinGrowth * faceHeight));
+  for (let head = 0; head < queue.length; head++) {
+    const k = queue[head];
+    if (depth[k] >= maxDepth) continue;
     const x = k % W;
     const y = (k - x) / W;
     for (const [dx, dy] of [
@@ -220,6 +252,7 @@ export function faceLabelsFromLandmarks(
       if (oval[n] || grown[n] || !skin[n] || !isPerson(n)) continue;
       if (toV(f, nx, ny) >= eyeLevel) continue;
       grown[n] = 1;
+      depth[n] = depth[k] + 1;
       queue.push(n);
     }
   }
@@ -253,43 +286,69 @@ export function faceLabelsFromLandmarks(
         continue;
       }
       const belowJaw = u >= leftSide && u <= rightSide ? v > jaw(u) : v > gonionV;
-      if (belowJaw && skin[k]) {
+      const underChin = u >= jawLeft && u <= jawRight;
+      if (belowJaw && (underChin ? neckLike(k) : skin[k])) {
         labels[k] = L.neck;
         continue;
       }
       labels[k] = L.hair;
-      if (v < foreheadV && !skin[k]) hairRef.push(k);
-      if (belowJaw && v > chinV) {
+      if (!skin[k] && (v < foreheadV || (v < eyeLevel && lateral >= 0))) hairRef.push(k);
+      if (belowJaw && !skin[k]) {
         pending.push(k);
         if (v > chinV + RULES.clothBelowChin * faceHeight) clothRef.push(k);
       }
     }
   }
-  // hair or clothes below the chin: the nearer colour mean (hair sampled above the forehead,
-  // clothes well below the chin); one class only when the other has too few samples
+  // non-skin person pixels below the jaw: hair when their colour is near the hair's (sampled
+  // above the forehead and beside the temples), else clothes; with a clothes sample (well below
+  // the chin) too, the nearer of the two
   if (pending.length) {
-    const mean = (ref: number[]) => {
-      const m = [0, 0, 0];
-      for (const k of ref) for (let c = 0; c < 3; c++) m[c] += data[3 * k + c] / ref.length;
-      return m;
+    const model = (ref: number[]) => {
+      const stats = [0, 1, 2].map((c) => robust(ref.map((k) => data[3 * k + c])));
+      return (k: number) =>
+        stats.reduce((acc, st, c) => {
+          const d = (data[3 * k + c] - st.median) / Math.max(st.sd, RULES.minHairSd);
+          return acc + d * d;
+        }, 0);
     };
-    const enoughHair = hairRef.length >= RULES.minReference;
-    const enoughCloth = clothRef.length >= RULES.minReference;
-    if (enoughCloth && !enoughHair) for (const k of pending) labels[k] = L.cloth;
-    else if (enoughCloth && enoughHair) {
-      const mh = mean(hairRef);
-      const mc = mean(clothRef);
+    if (hairRef.length < RULES.minReference) {
+      for (const k of pending) labels[k] = L.cloth;
+    } else {
+      const hairDistance = model(hairRef);
+      const clothDistance = clothRef.length >= RULES.minReference ? model(clothRef) : null;
       for (const k of pending) {
-        let dh = 0;
-        let dc = 0;
-        for (let c = 0; c < 3; c++) {
-          dh += (data[3 * k + c] - mh[c]) ** 2;
-          dc += (data[3 * k + c] - mc[c]) ** 2;
-        }
-        labels[k] = dc < dh ? L.cloth : L.hair;
+        const dh = hairDistance(k);
+        const hairLike = clothDistance ? dh <= clothDistance(k) : dh <= RULES.hairColour;
+        labels[k] = hairLike ? L.hair : L.cloth;
       }
     }
   }
+  // hair inside the oval must connect to hair outside it (bangs); other specks are skin
+  const reached = new Uint8Array(N);
+  const stack: number[] = [];
+  for (let k = 0; k < N; k++) {
+    if (!oval[k] && labels[k] === L.hair) {
+      reached[k] = 1;
+      stack.push(k);
+    }
+  }
+  while (stack.length) {
+    const k = stack.pop() as number;
+    const x = k % W;
+    const y = (k - x) / W;
+    for (const n of [
+      x > 0 ? k - 1 : -1,
+      x < W - 1 ? k + 1 : -1,
+      y > 0 ? k - W : -1,
+      y < H - 1 ? k + W : -1,
+    ]) {
+      if (n < 0 || reached[n] || !oval[n] || labels[n] !== L.hair) continue;
+      reached[n] = 1;
+      stack.push(n);
+    }
+  }
+  for (let k = 0; k < N; k++)
+    if (oval[k] && labels[k] === L.hair && !reached[k]) labels[k] = L.skin;
   // 4. facial features on top: nose, brows, eyes, lips, mouth opening
   fillPolygon(poly(R.nose), W, H, (k) => (labels[k] = L.nose));
   fillPolygon(poly(R.leftBrow), W, H, (k) => (labels[k] = L.leftBrow));

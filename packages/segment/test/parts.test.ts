@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest';
+import { SYNTHETIC_PARTS, SYNTHETIC_PART_COLORS } from '@patchfx/data';
+import {
+  CELEBAMASK_CLUSTERS,
+  CELEBAMASK_LABELS,
+  clusterOf,
+  FACE_PART_COLORS,
+  FACE_PARTS,
+} from '../src/index.js';
+
+// spec §7.1: parser id → cluster
+const TABLE = [
+  [0, 'background'],
+  [1, 'skin'],
+  [2, 'brows'],
+  [3, 'brows'],
+  [4, 'eye'],
+  [5, 'eye'],
+  [6, 'eye'],
+  [7, 'ear'],
+  [8, 'ear'],
+  [9, 'ear'],
+  [10, 'nose'],
+  [11, 'mouth'],
+  [12, 'mouth'],
+  [13, 'mouth'],
+  [14, 'neck'],
+  [15, 'neck'],
+  [16, 'clothes'],
+  [17, 'hair'],
+  [18, 'hat'],
+] as const;
+
+describe('face parts', () => {
+  for (const [id, cluster] of TABLE) {
+    test(`parser label ${id} (${CELEBAMASK_LABELS[id]}) → ${cluster}`, () => {
+      expect(clusterOf(CELEBAMASK_LABELS[id])).toBe(cluster);
+      expect(CELEBAMASK_CLUSTERS[CELEBAMASK_LABELS[id]]).toBe(cluster);
+    });
+  }
+
+  test('11 clusters, every one reached by some parser label', () => {
+    expect(FACE_PARTS).toHaveLength(11);
+    expect(new Set(Object.values(CELEBAMASK_CLUSTERS))).toEqual(new Set(FACE_PARTS));
+  });
+
+  test('cluster names map to themselves', () => {
+    for (const p of FACE_PARTS) expect(clusterOf(p)).toBe(p);
+  });
+
+  test('the synthetic benchmark uses the same ids and colours', () => {
+    expect([...FACE_PARTS]).toEqual([...SYNTHETIC_PARTS]);
+    expect(FACE_PART_COLORS.map((c) => [...c])).toEqual(SYNTHETIC_PART_COLORS.map((c) => [...c]));
+  });
+
+  test('unknown names are rejected with the accepted ones listed', () => {
+    expect(() => clusterOf('beard')).toThrow(/unknown part label "beard".*hair.*upper_lip/);
+    expect(() => clusterOf('toString')).toThrow(/unknown part label/);
+  });
+});
