@@ -46,10 +46,15 @@ runMain(async () => {
       which_model_netD: { type: 'string', default: 'xception_block2', help: 'model to train' },
       count: {
         type: 'number',
-        default: 1000,
+        default: 600,
         help: 'synthetic images per class (60/20/20 train/val/test)',
       },
-      max_steps: { type: 'number', default: 60, help: 'training batches (the time budget)' },
+      strength: {
+        type: 'number',
+        default: 3,
+        help: 'checkerboard strength of the synthetic fakes (1 = the benchmark default)',
+      },
+      max_steps: { type: 'number', default: 50, help: 'training batches (the time budget)' },
       backend: BACKEND_OPTION,
       smoke: {
         type: 'boolean',
@@ -72,7 +77,13 @@ runMain(async () => {
   say(
     `1/6 synthesize ${count} real + ${count} fake face-like images (${size}×${size}) into ${data}`,
   );
-  await synthesizeDataset({ root: data, count, size: Number(size), seed: Number(values.seed) });
+  await synthesizeDataset({
+    root: data,
+    count,
+    size: Number(size),
+    seed: Number(values.seed),
+    strength: Number(values.strength),
+  });
 
   const common = [
     '--checkpoints_dir',
