@@ -124,6 +124,8 @@ runMain(async () => {
     smoke ? '1' : '10',
     '--patience',
     '2',
+    '--precise_bn',
+    smoke ? '1' : '8',
     '--quiet',
   ]);
   const config = join(out, 'checkpoints', name, 'opt.yml');
