@@ -24,7 +24,15 @@ import {
   synthesizeDataset,
 } from '@patchfx/data/node';
 import { Adam, buildPatchDiscriminator, countFlops, trainStep } from '@patchfx/models';
-import { BACKEND_OPTION, parseOptions, runMain, say, setupBackend } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  parseOptions,
+  runMain,
+  say,
+  setupBackend,
+  SMOKE_OPTION,
+  withSmoke,
+} from '@patchfx/example-common';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -61,9 +69,8 @@ async function time(fn: () => Promise<unknown>, reps: number): Promise<number> {
   return median(ts);
 }
 
-/** Single-thread matmul peak of this backend (GFLOP/s), the reference for "% of peak". */
-async function matmulPeak(): Promise<number> {
-  const n = 1024;
+/** Single-thread n×n×n matmul peak of this backend (GFLOP/s), the reference for "% of peak". */
+async function matmulPeak(n: number): Promise<number> {
   const [a, b] = tf.tidy(() => [
     tf.randomNormal([n, n], 0, 1, 'float32', 1),
     tf.randomNormal([n, n], 0, 1, 'float32', 2),
@@ -96,7 +103,7 @@ async function realBatch(
   return out;
 }
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values } = parseOptions(
     {
       backend: BACKEND_OPTION,
@@ -131,21 +138,22 @@ runMain(async () => {
         default: false,
         help: 'also time the whole train program against the bare step rate',
       },
-      smoke: { type: 'boolean', default: false, help: 'tiny and fast (CI)' },
+      smoke: SMOKE_OPTION,
       out: { type: 'string', default: 'bench-results', help: 'output folder' },
     },
-    process.argv.slice(2),
+    argv,
     'bench',
   );
   const smoke = Boolean(values.smoke);
   const backend = String(values.backend);
   await setupBackend(backend);
-  const models = smoke ? ['xception_block1'] : (values.models as string[]);
+  const models = smoke ? ['xception_relu1'] : (values.models as string[]);
   const batch = smoke ? 4 : Number(values.batch);
   const reps = smoke ? 1 : Number(values.reps);
-  const peak = await matmulPeak();
+  const peakN = smoke ? 256 : 1024;
+  const peak = await matmulPeak(peakN);
   say(
-    `backend ${tf.getBackend()} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores): matmul peak ${peak.toFixed(1)} GFLOP/s (1024³, 1 thread)`,
+    `backend ${tf.getBackend()} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores): matmul peak ${peak.toFixed(1)} GFLOP/s (${peakN}³, 1 thread)`,
   );
   const rows: Row[] = [];
   const facesDev = resolve(HERE, '../../../../shared/faces-dev');
@@ -161,7 +169,7 @@ runMain(async () => {
   }
   for (const name of models) {
     const sizes = smoke
-      ? [64]
+      ? [32]
       : (values.sizes as string[]).length
         ? (values.sizes as string[]).map(Number)
         : [128, name.startsWith('resnet') ? 224 : 299];
@@ -367,4 +375,11 @@ runMain(async () => {
   );
   writeFileSync(join(out, `bench-${backend}-${stamp}.md`), `${table}\n`);
   say(`\n${table}\n\nwritten to ${out}/bench-${backend}-${stamp}.{json,md}`);
-});
+}
+
+runMain(
+  withSmoke('bench', main, {
+    needs: 'folder',
+    args: (ws) => ['--out', join(ws.root, 'bench-results')],
+  }),
+);

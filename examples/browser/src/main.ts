@@ -17,14 +17,22 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, defaultClientConditions } from 'vite';
-import { parseOptions, runMain, say, setupBackend } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  SMOKE_OPTION,
+  parseOptions,
+  runMain,
+  say,
+  setupBackend,
+  withSmoke,
+} from '@patchfx/example-common';
 import { serveStatic } from './serve.js';
 import { stageModel, stageRuntime, type StagedAssets } from './stage.js';
 
 const PAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(PAGE_ROOT, '..', '..');
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values } = parseOptions(
     {
       port: { type: 'number', default: 5173, help: 'port on 127.0.0.1 (0: any free port)' },
@@ -49,14 +57,20 @@ runMain(async () => {
         default: join(PAGE_ROOT, 'public'),
         help: 'folder where the model and WebAssembly files are staged before the build',
       },
+      backend: {
+        ...BACKEND_OPTION,
+        default: 'cpu',
+        help: 'backend used to write a seeded model (the page picks its own: webgl, wasm or cpu)',
+      },
+      smoke: SMOKE_OPTION,
     },
-    process.argv.slice(2),
+    argv,
     'browser-demo',
   );
   const started = performance.now();
   const publicDir = resolve(String(values.public));
   const outDir = resolve(String(values.out));
-  await setupBackend('cpu'); // only to build a seeded model's weights
+  await setupBackend(String(values.backend)); // only to build a seeded model's weights
 
   const model = await stageModel(publicDir, {
     model: values.model === null ? null : String(values.model),
@@ -106,4 +120,20 @@ runMain(async () => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-});
+}
+
+runMain(
+  withSmoke('browser', main, {
+    needs: 'folder',
+    defaultBackend: 'cpu',
+    // Build a seeded model's page into the temporary folder; do not serve it.
+    args: (ws) => [
+      '--seeded',
+      '--no-serve',
+      '--out',
+      join(ws.root, 'dist'),
+      '--public',
+      join(ws.root, 'public'),
+    ],
+  }),
+);

@@ -5,3 +5,4 @@ export * from './reference-options.js';
 export * from './svg-png.js';
 export * from './report.js';
 export * from './predict.js';
+export * from './smoke.js';

@@ -13,11 +13,25 @@ import {
   runMain,
   say,
   setupBackend,
+  SMOKE_OPTION,
+  SMOKE_SIZES,
   toYaml,
+  withSmoke,
   type OptionSpecs,
 } from '@patchfx/example-common';
-import { isPatchModel, outputSize, parseModelName } from '@patchfx/models';
-import { loadCheckpoint, loadTorchCheckpointFile, saveCheckpoint } from '@patchfx/models/node';
+import {
+  buildPatchDiscriminator,
+  isPatchModel,
+  outputSize,
+  parseModelName,
+  resolveModelConfig,
+} from '@patchfx/models';
+import {
+  loadCheckpoint,
+  loadTorchCheckpointFile,
+  saveCheckpoint,
+  saveSafetensorsFile,
+} from '@patchfx/models/node';
 
 const OPTIONS: OptionSpecs = {
   which_model_netD: {
@@ -63,13 +77,14 @@ const OPTIONS: OptionSpecs = {
     help: 'replace an existing checkpoint folder and opt.yml',
   },
   backend: { ...BACKEND_OPTION, default: 'cpu' },
+  smoke: SMOKE_OPTION,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 const USAGE = '<file.pth> [--which_model_netD NAME] [--out checkpoints/<name>] [--which_epoch TAG]';
 
-runMain(async () => {
-  const { values, positionals } = parseOptions(OPTIONS, process.argv.slice(2), 'convert');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const { values, positionals } = parseOptions(OPTIONS, argv, 'convert');
   if (values.help) {
     say(helpText('npm run convert --', USAGE, OPTIONS));
     return 0;
@@ -161,4 +176,31 @@ runMain(async () => {
   } finally {
     model.dispose();
   }
-});
+}
+
+runMain(
+  withSmoke('convert', main, {
+    needs: 'folder',
+    defaultBackend: 'cpu',
+    // A reference-format file to convert: a seeded model exported with the PyTorch names.
+    args: async (ws) => {
+      await setupBackend(ws.backend);
+      const file = join(ws.root, 'reference', 'smoke', 'bestval_net_D.safetensors');
+      const model = buildPatchDiscriminator(
+        resolveModelConfig(SMOKE_SIZES.whichModelNetD, { seed: 0 }),
+      );
+      try {
+        await saveSafetensorsFile(file, model);
+      } finally {
+        model.dispose();
+      }
+      return [
+        file,
+        '--out',
+        join(ws.checkpointsDir, 'converted'),
+        '--fineSize',
+        String(SMOKE_SIZES.imageSize),
+      ];
+    },
+  }),
+);

@@ -6,36 +6,30 @@
  *   npm run demo                 # about 10 minutes on 2 cores
  *   npm run demo -- --smoke      # a few seconds: tiny data, 2 training steps
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeDataset } from '@patchfx/data/node';
-import { BACKEND_OPTION, parseOptions, runMain, say } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  parseOptions,
+  runExample,
+  runMain,
+  say,
+  SMOKE_OPTION,
+  SMOKE_SIZES,
+  withSmoke,
+} from '@patchfx/example-common';
 
-const require = createRequire(import.meta.url);
 const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Runs another example program in a child process, streaming its output. */
 function run(program: string, args: string[]): void {
   say(`\n$ npm run ${program} -- ${args.join(' ')}`);
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--conditions=@patchfx/source',
-      '--import',
-      require.resolve('tsx'),
-      join(EXAMPLES, program, 'src', 'main.ts'),
-      ...args,
-    ],
-    { stdio: 'inherit', env: { ...process.env, INIT_CWD: process.cwd() } },
-  );
-  if (r.status !== 0)
-    throw new Error(`${program} failed (exit ${r.status ?? r.signal}); see its output above`);
+  runExample(program, args);
 }
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values } = parseOptions(
     {
       out: {
@@ -57,22 +51,21 @@ runMain(async () => {
       max_steps: { type: 'number', default: 50, help: 'training batches (the time budget)' },
       backend: BACKEND_OPTION,
       smoke: {
-        type: 'boolean',
-        default: false,
-        help: 'tiny run (seconds): 24 images per class, 2 steps',
+        ...SMOKE_OPTION,
+        help: `tiny run (seconds) in a temporary folder: ${SMOKE_SIZES.imagesPerClass} images per class at ${SMOKE_SIZES.imageSize} px, ${SMOKE_SIZES.whichModelNetD}, 2 steps`,
       },
       seed: { type: 'number', default: 0, help: 'seed of the data and the model' },
     },
-    process.argv.slice(2),
+    argv,
     'demo',
   );
   const started = performance.now();
   const smoke = Boolean(values.smoke);
   const out = resolve(String(values.out));
-  const count = smoke ? 24 : Number(values.count);
+  const count = smoke ? SMOKE_SIZES.imagesPerClass : Number(values.count);
   const data = join(out, 'data');
   const name = `demo_${values.which_model_netD}`;
-  const size = smoke ? '64' : '128';
+  const size = smoke ? String(SMOKE_SIZES.imageSize) : '128';
 
   say(
     `1/6 synthesize ${count} real + ${count} fake face-like images (${size}×${size}) into ${data}`,
@@ -196,4 +189,16 @@ runMain(async () => {
   );
   say(`report: ${join(out, 'results', name, 'report.html')}`);
   say(`demo finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-});
+}
+
+runMain(
+  withSmoke('demo', main, {
+    needs: 'folder',
+    args: (ws) => [
+      '--out',
+      join(ws.root, 'demo-output'),
+      '--which_model_netD',
+      SMOKE_SIZES.whichModelNetD,
+    ],
+  }),
+);

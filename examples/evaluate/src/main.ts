@@ -4,15 +4,27 @@
  *   npm run evaluate -- --train_config checkpoints/<name>/opt.yml --partition test \
  *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test [--visualize --average_mode after_softmax --topn 10]
  */
-import { helpText, runMain, say, setupBackend, TEST_OPTIONS } from '@patchfx/example-common';
+import {
+  helpText,
+  runMain,
+  say,
+  setupBackend,
+  smokeTestArgs,
+  SMOKE_OPTION,
+  TEST_OPTIONS,
+  withSmoke,
+} from '@patchfx/example-common';
 import { resolveTestOptions } from './config.js';
 import { runEvaluation } from './evaluate.js';
 import { writeRunReport } from '@patchfx/example-common';
 
-const HELP = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
+const HELP = {
+  help: { type: 'boolean' as const, default: false, help: 'show this help' },
+  smoke: SMOKE_OPTION,
+};
 
-runMain(async () => {
-  if (process.argv.includes('--help')) {
+async function main(argv: readonly string[]): Promise<number | void> {
+  if (argv.includes('--help')) {
     say(
       helpText(
         'npm run evaluate --',
@@ -22,7 +34,7 @@ runMain(async () => {
     );
     return 0;
   }
-  const opt = resolveTestOptions(process.argv.slice(2), HELP);
+  const opt = resolveTestOptions(argv, HELP);
   if (!opt.name)
     throw new Error(
       'give --train_config checkpoints/<name>/opt.yml (or --name and the model options)',
@@ -41,4 +53,18 @@ runMain(async () => {
   }
   const report = writeRunReport(opt);
   say(`report: ${report}`);
-});
+}
+
+runMain(
+  withSmoke('evaluate', main, {
+    needs: 'run',
+    args: (ws) => [
+      ...smokeTestArgs(ws),
+      '--visualize',
+      '--average_mode',
+      'after_softmax',
+      '--topn',
+      '2',
+    ],
+  }),
+);

@@ -8,6 +8,8 @@ import {
   runMain,
   say,
   setupBackend,
+  SMOKE_OPTION,
+  withSmoke,
   type OptionSpecs,
 } from '@patchfx/example-common';
 import {
@@ -30,11 +32,12 @@ const OPTIONS: OptionSpecs = {
   json: { type: 'boolean', default: false, help: 'print one JSON line' },
   list: { type: 'boolean', default: false, help: 'list every model name' },
   backend: { ...BACKEND_OPTION, default: 'cpu' },
+  smoke: SMOKE_OPTION,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
-runMain(async () => {
-  const { values } = parseOptions(OPTIONS, process.argv.slice(2), 'model-info');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const { values } = parseOptions(OPTIONS, argv, 'model-info');
   if (values.help) {
     say(
       helpText('npm run model-info --', '[--which_model_netD NAME] [--size N] [--json]', OPTIONS),
@@ -82,4 +85,12 @@ runMain(async () => {
   } finally {
     model.dispose();
   }
-});
+}
+
+runMain(
+  withSmoke('model-info', main, {
+    needs: 'folder',
+    defaultBackend: 'cpu',
+    args: () => ['--which_model_netD', 'xception_block2', '--size', '64'],
+  }),
+);

@@ -9,12 +9,20 @@ import { resolveTransformConfig } from '@patchfx/data';
 import { discoverImages, initNodeCodecs } from '@patchfx/data/node';
 import { isPatchModel, parseModelName, receptiveField } from '@patchfx/models';
 import { loadCheckpoint } from '@patchfx/models/node';
-import { predictFiles, runMain, say, setupBackend } from '@patchfx/example-common';
+import {
+  predictFiles,
+  runMain,
+  say,
+  setupBackend,
+  smokeTestArgs,
+  SMOKE_OPTION,
+  withSmoke,
+} from '@patchfx/example-common';
 import { resolveTestOptions } from '@patchfx/example-evaluate';
 import { selectPatches, writePatches } from './patches.js';
 
-runMain(async () => {
-  const opt = resolveTestOptions(process.argv.slice(2), {}, 'patches');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const opt = resolveTestOptions(argv, { smoke: SMOKE_OPTION }, 'patches');
   const which = String(opt.which_model_netD);
   if (!isPatchModel(parseModelName(which)))
     throw new Error(`patches needs a patch model; '${which}' is a full-image classifier`);
@@ -85,4 +93,11 @@ runMain(async () => {
     model.dispose();
   }
   say(`patches in ${outDir}; next: npm run segment -- ${outDir}`);
-});
+}
+
+runMain(
+  withSmoke('patches', main, {
+    needs: 'run',
+    args: (ws) => [...smokeTestArgs(ws), '--topn', '20'],
+  }),
+);

@@ -19,9 +19,17 @@ import {
 import { discoverImages, initNodeCodecs, loadImageFile } from '@patchfx/data/node';
 import { encodePng } from '@patchfx/viz/node';
 import { alignFace, createFaceLandmarker } from '@patchfx/segment/node';
-import { BACKEND_OPTION, parseOptions, runMain, say, setupBackend } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  parseOptions,
+  runMain,
+  say,
+  setupBackend,
+  SMOKE_OPTION,
+  withSmoke,
+} from '@patchfx/example-common';
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values, positionals } = parseOptions(
     {
       size: { type: 'number', default: 128, help: 'output side in pixels' },
@@ -39,8 +47,9 @@ runMain(async () => {
         help: 'detect and align faces first (the FFHQ / CelebA-HQ crop, as npm run align)',
       },
       backend: BACKEND_OPTION,
+      smoke: SMOKE_OPTION,
     },
-    process.argv.slice(2),
+    argv,
     'preprocess',
   );
   const [inDir, outDir] = positionals;
@@ -107,4 +116,11 @@ runMain(async () => {
     say(`${bad.length} bad file(s) skipped:\n${bad.map((b) => `  ${b}`).join('\n')}`);
     return 1;
   }
-});
+}
+
+runMain(
+  withSmoke('preprocess', main, {
+    needs: 'data',
+    args: (ws) => [ws.real, join(ws.root, 'preprocessed'), '--size', '16'],
+  }),
+);

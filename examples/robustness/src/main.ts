@@ -7,7 +7,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMain, say, setupBackend, svgToPng, type OptionSpecs } from '@patchfx/example-common';
+import {
+  runMain,
+  say,
+  setupBackend,
+  smokeTestArgs,
+  SMOKE_OPTION,
+  svgToPng,
+  withSmoke,
+  type OptionSpecs,
+} from '@patchfx/example-common';
 import { resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
 import { renderDegradationChart } from '@patchfx/viz';
 
@@ -25,6 +34,7 @@ const SWEEPS: OptionSpecs = {
     choices: ['vote', 'before_softmax', 'after_softmax'],
     help: 'aggregation whose AP is reported',
   },
+  smoke: SMOKE_OPTION,
 };
 
 const MODE_STEM: Record<string, string> = {
@@ -41,8 +51,8 @@ function numbers(list: unknown, flag: string): number[] {
   });
 }
 
-runMain(async () => {
-  const base = resolveTestOptions(process.argv.slice(2), SWEEPS, 'robustness');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const base = resolveTestOptions(argv, SWEEPS, 'robustness');
   await setupBackend(String(base.backend));
   const stem = MODE_STEM[String(base.mode)];
   const sweeps: { name: string; flag: string; param: string; values: number[] }[] = [
@@ -119,4 +129,11 @@ runMain(async () => {
   ];
   writeFileSync(join(outDir, 'robustness.md'), `${md.join('\n')}\n`);
   say(`\n${md.join('\n')}\n\nwritten to ${outDir}`);
-});
+}
+
+runMain(
+  withSmoke('robustness', main, {
+    needs: 'run',
+    args: (ws) => [...smokeTestArgs(ws), '--jpeg', '50', '--blur', '3', '--resize', '0.5'],
+  }),
+);

@@ -14,11 +14,16 @@ import {
   helpText,
   parseOptions,
   readYamlOptions,
+  runExample,
   runMain,
   say,
   setupBackend,
+  smokeTestArgs,
+  SMOKE_OPTION,
+  SMOKE_SIZES,
   TRAIN_OPTIONS,
   TEST_OPTIONS,
+  withSmoke,
   writeRunReport,
   type Options,
   type OptionSpecs,
@@ -52,13 +57,14 @@ const OPTIONS: OptionSpecs = {
   },
   quiet: { type: 'boolean', default: false, help: 'no progress lines' },
   backend: BACKEND_OPTION,
+  smoke: SMOKE_OPTION,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 const USAGE = '<patches_top<n> folder> [--segmenter face-parser|label-maps] [--seed 0]';
 
-runMain(async () => {
-  const { values, positionals } = parseOptions(OPTIONS, process.argv.slice(2), 'segment');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const { values, positionals } = parseOptions(OPTIONS, argv, 'segment');
   if (values.help) {
     say(helpText('npm run segment --', USAGE, OPTIONS));
     return 0;
@@ -145,4 +151,24 @@ runMain(async () => {
     });
     say(`report: ${report}`);
   }
-});
+}
+
+runMain(
+  withSmoke('segment', main, {
+    needs: 'run',
+    // The patches folder comes from the patches program on the smoke run; the synthetic set
+    // stores its label maps, so the label-map segmenter needs no face model.
+    args: (ws) => {
+      runExample('patches', [...smokeTestArgs(ws), '--topn', '20']);
+      const patches = join(
+        ws.resultsDir,
+        SMOKE_SIZES.runName,
+        'test',
+        'epoch_bestval',
+        SMOKE_SIZES.datasetName,
+        'patches_top20',
+      );
+      return [patches, '--segmenter', 'label-maps', '--checkpoints_dir', ws.checkpointsDir];
+    },
+  }),
+);

@@ -5,11 +5,18 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseOptions, runMain, say } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  parseOptions,
+  runMain,
+  say,
+  SMOKE_OPTION,
+  withSmoke,
+} from '@patchfx/example-common';
 import { renderReport } from '@patchfx/viz';
 import { collectTables, csvTable, markdownTable, textTable } from './tables.js';
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values, positionals } = parseOptions(
     {
       mode: {
@@ -24,8 +31,13 @@ runMain(async () => {
         default: 'bestval',
         help: 'checkpoint folder (epoch_<which_epoch>)',
       },
+      backend: {
+        ...BACKEND_OPTION,
+        help: 'unused: tables reads JSON files and does no tensor work (accepted like every program)',
+      },
+      smoke: SMOKE_OPTION,
     },
-    process.argv.slice(2),
+    argv,
     'tables',
   );
   const resultsDir = positionals[0] ?? './results';
@@ -73,4 +85,31 @@ runMain(async () => {
     ),
   );
   say(`\ntables written to ${out}/${stem}.{md,html} and *.csv`);
-});
+}
+
+/** Writes `metrics_avg_after_softmax.json` files as evaluate does (values made up) for the smoke run. */
+function writeSmokeResults(resultsDir: string): void {
+  const cells = [
+    ['run_a', 'set_1', 0.91, 0.93, 0.88, 200],
+    ['run_a', 'set_2', 0.74, 0.71, 0.69, 180],
+    ['run_b', 'set_1', 0.85, 0.87, 0.8, 200],
+  ] as const; // run_b has no set_2: an empty cell
+  for (const [run, set, ap, apFake, acc, n] of cells) {
+    const dir = join(resultsDir, run, 'test', 'epoch_bestval', set);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'metrics_avg_after_softmax.json'),
+      `${JSON.stringify({ ap, ap_fake: apFake, acc, n })}\n`,
+    );
+  }
+}
+
+runMain(
+  withSmoke('tables', main, {
+    needs: 'folder',
+    args: (ws) => {
+      writeSmokeResults(ws.resultsDir);
+      return [ws.resultsDir];
+    },
+  }),
+);

@@ -5,7 +5,7 @@
  *   npm run test-runs -- checkpoints/<name> gen_models test --dataroot dataset/faces
  *   npm run test-runs -- checkpoints/<name> mine val --groups my-groups.yml
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -15,7 +15,9 @@ import {
   runMain,
   say,
   setupBackend,
+  SMOKE_OPTION,
   suggest,
+  withSmoke,
   writeRunReport,
 } from '@patchfx/example-common';
 import { resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
@@ -55,7 +57,7 @@ export function readGroups(path: string): Record<string, GroupEntry[]> {
   return out;
 }
 
-runMain(async () => {
+async function main(argv: readonly string[]): Promise<number | void> {
   const { values, positionals } = parseOptions(
     {
       groups: { type: 'string', default: DEFAULT_GROUPS, help: 'YAML file of dataset groups' },
@@ -67,8 +69,9 @@ runMain(async () => {
       results_dir: { type: 'string', default: './results/', help: 'where results are written' },
       force_redo: { type: 'boolean', default: false, help: 'recompute up-to-date results' },
       backend: BACKEND_OPTION,
+      smoke: SMOKE_OPTION,
     },
-    process.argv.slice(2),
+    argv,
     'test-runs',
   );
   const [checkpointDir, group, partition] = positionals;
@@ -121,4 +124,26 @@ runMain(async () => {
     );
   }
   if (lastOpt) say(`report: ${writeRunReport(lastOpt)}`);
-});
+}
+
+runMain(
+  withSmoke('test-runs', main, {
+    needs: 'run',
+    // One group of one dataset: the synthetic set's test split.
+    args: (ws) => {
+      const groups = join(ws.root, 'groups.yml');
+      writeFileSync(groups, 'smoke:\n  - name: synthetic\n    real: real\n    fake: fake\n');
+      return [
+        ws.run!.dir,
+        'smoke',
+        'test',
+        '--groups',
+        groups,
+        '--dataroot',
+        ws.data,
+        '--results_dir',
+        ws.resultsDir,
+      ];
+    },
+  }),
+);

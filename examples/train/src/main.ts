@@ -20,7 +20,10 @@ import {
   runMain,
   say,
   setupBackend,
+  SMOKE_OPTION,
+  SMOKE_SIZES,
   withArchitectureSizes,
+  withSmoke,
 } from '@patchfx/example-common';
 import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
 import {
@@ -39,7 +42,7 @@ import { pairedSource } from './data-source.js';
 import { prepareRunFolder, takeLock } from './run-folder.js';
 
 const HELP_OPTION = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
-const OPTIONS = { ...TRAIN_OPTIONS, ...HELP_OPTION };
+const OPTIONS = { ...TRAIN_OPTIONS, ...HELP_OPTION, smoke: SMOKE_OPTION };
 
 /** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
 function microBatchFor(
@@ -60,8 +63,8 @@ function microBatchFor(
   return even >= batchSize ? null : even;
 }
 
-runMain(async () => {
-  const parsed = parseOptions(OPTIONS, process.argv.slice(2), 'train');
+async function main(argv: readonly string[]): Promise<number | void> {
+  const parsed = parseOptions(OPTIONS, argv, 'train');
   if (parsed.values.help) {
     say(
       helpText(
@@ -72,7 +75,7 @@ runMain(async () => {
     );
     return 0;
   }
-  const { help: _help, ...raw } = parsed.values;
+  const { help: _help, smoke: _smoke, ...raw } = parsed.values;
   let opt = withArchitectureSizes({ ...raw, isTrain: true });
   opt = expandName(opt);
   const modelKind = opt.model;
@@ -289,4 +292,35 @@ runMain(async () => {
   } finally {
     release();
   }
-});
+}
+
+runMain(
+  withSmoke('train', main, {
+    needs: 'data',
+    args: (ws) => [
+      '--real_im_path',
+      ws.real,
+      '--fake_im_path',
+      ws.fake,
+      '--which_model_netD',
+      SMOKE_SIZES.whichModelNetD,
+      '--loadSize',
+      String(SMOKE_SIZES.imageSize),
+      '--fineSize',
+      String(SMOKE_SIZES.imageSize),
+      '--batch_size',
+      String(SMOKE_SIZES.batchSize),
+      '--max_steps',
+      String(SMOKE_SIZES.steps),
+      '--precise_bn',
+      '1',
+      '--print_freq',
+      '1',
+      '--checkpoints_dir',
+      ws.checkpointsDir,
+      '--name',
+      SMOKE_SIZES.runName,
+      '--quiet',
+    ],
+  }),
+);

@@ -102,10 +102,11 @@ function createPool(size: number): Pool {
   const idle: Worker[] = [];
   let closed = false;
   const spawn = () => {
-    // From TypeScript sources (tests, tsx) the worker registers tsx before importing itself.
+    // From TypeScript sources (tests, tsx) the worker registers tsx before importing itself;
+    // tsx is resolved from here, not from the working folder (programs run from anywhere).
     const w = source
       ? new Worker(
-          `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
           { eval: true },
         )
       : new Worker(url);

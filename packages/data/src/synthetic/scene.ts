@@ -213,7 +213,7 @@ function sampleLayout(rng: SceneRng, hatProbability: number) {
   const clothesBase = randomColour(rng, 0.05, 0.85);
   const clothes = {
     top: shoulderTop,
-    halfWidth: uniform(rng, 46, 62),
+    halfWidth: uniform(rng, 30, 42),
     drop: uniform(rng, 5, 14),
     colour: clothesBase,
     colour2: mix(clothesBase, randomColour(rng, 0.05, 0.95), uniform(rng, 0.3, 0.8)),
