@@ -23,7 +23,13 @@ import {
   loadImageFile,
   synthesizeDataset,
 } from '@patchfx/data/node';
-import { Adam, buildPatchDiscriminator, countFlops, trainStep } from '@patchfx/models';
+import {
+  Adam,
+  buildPatchDiscriminator,
+  countFlops,
+  nativeKernelsActive,
+  trainStep,
+} from '@patchfx/models';
 import {
   BACKEND_OPTION,
   parseOptions,
@@ -342,7 +348,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   }
   const f = (v: number | null | undefined, d = 2) => (v == null ? '–' : v.toFixed(d));
   const table = [
-    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend}; matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}.`,
+    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (native kernels ${nativeKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}.`,
     '',
     '| model | size | input | train img/s | infer img/s | train GFLOP/s (% peak) | infer GFLOP/s (% peak) | PyTorch train img/s | PyTorch infer img/s | train ratio | infer ratio |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -96,3 +96,8 @@ export {
 export * from './torch/index.js';
 export { countFlops } from './flops.js';
 export * from './detector/index.js';
+export {
+  initNativeKernels,
+  nativeKernelsActive,
+  setNativeKernelsEnabled,
+} from './kernels/wasm-training.js';

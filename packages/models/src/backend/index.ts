@@ -3,7 +3,7 @@
  * package, and only through dynamic `import()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from '../kernels/wasm-training.js';
+import { initNativeKernels, registerWasmTrainingKernels } from '../kernels/wasm-training.js';
 
 /** Backends by tfjs name, with the packages that provide them (tried in order). */
 export const BACKENDS = Object.freeze({
@@ -71,6 +71,8 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') registerWasmTrainingKernels();
   const ok = await tf.setBackend(name);
   await tf.ready();
+  // The native (C → wasm SIMD) training kernels, ready from the first step.
+  if (name === 'wasm' && ok) await initNativeKernels();
   if (!ok || tf.getBackend() !== name) {
     throw new Error(
       `backend '${name}' did not become active (active: '${tf.getBackend()}'); is there a second copy of @tensorflow/tfjs-core? Run \`npm ls @tensorflow/tfjs-core\``,

@@ -1,21 +1,35 @@
 /**
  * Gradient kernels the wasm backend lacks, gets wrong, or runs slowly, registered for
- * `'wasm'` only and built from fast ops wasm has (XNNPACK convolutions and matmuls, 4-D
- * slices, pads, reshapes):
+ * `'wasm'` only. Where the native module is active (WebAssembly SIMD kernels written in C,
+ * running on the backend's own memory: see `./native.ts`), the hot ones run there; otherwise,
+ * and for cases it does not cover, they are built from fast ops wasm has (XNNPACK convolutions
+ * and matmuls, 4-D slices, pads, reshapes):
  *
- * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): a matmul for 1×1 kernels, else
- *   one XNNPACK convolution of the batch-major input with the output gradient as the filter.
+ * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): native (see below); else a matmul
+ *   for 1×1 kernels, or one XNNPACK convolution of the batch-major input with the output
+ *   gradient as the filter.
  * - `Conv2DBackpropInput` (present but a naive loop, ~10× slower than XNNPACK): a matmul for
  *   1×1 kernels, else a forward XNNPACK convolution of the dilated gradient with the rotated
  *   filter.
- * - `DepthwiseConv2dNativeBackpropFilter` (missing): a depthwise convolution of the input
- *   with the output gradient as its filter, channels × batch folded together.
+ * - `DepthwiseConv2dNativeBackpropFilter` (missing): native for channel multiplier 1 and
+ *   dilation 1; else a depthwise convolution of the input with the output gradient as its
+ *   filter, channels × batch folded together.
  * - `DepthwiseConv2dNativeBackpropInput` (missing): a depthwise convolution of the dilated
  *   gradient with the flipped filter.
- * - `MaxPoolGrad` (present but wrong whenever a window's maximum is negative): routed through
- *   stride phases with equality masks.
+ * - `MaxPoolGrad` (present but wrong whenever a window's maximum is negative): native, else
+ *   routed through stride phases with equality masks. Either way the gradient goes to the
+ *   window's first maximum in row-major order, as on tfjs's cpu backend and in PyTorch.
+ * - Native `Conv2DBackpropFilter`: one GEMM over an im2col view of the input (any kernel size,
+ *   stride and padding; dilation 1), 4×8 register tiles over packed chunks of rows.
+ * - `FusedBatchNorm` (present but ~6× slower than a memory pass): native where every parameter
+ *   is per-channel, else tfjs-backend-wasm's own kernel.
+ * - `Identity` (tfjs-backend-wasm copies the data): shares it, reference-counted, as the cpu
+ *   backend does; the engine clones every tensor it saves for a gradient.
+ * - `PatchfxBatchNormTraining` and `PatchfxBatchNormTrainingGrad`: patchfx's own kernels for
+ *   training-mode batch normalisation, native only (`batchNormTraining` calls them only while
+ *   {@link nativeKernelsActive}).
  *
- * Each kernel runs tfjs ops inside the kernel call (nested ops are not recorded on the
+ * Each op-built kernel runs tfjs ops inside the kernel call (nested ops are not recorded on the
  * gradient tape) and returns the result tensor, which the engine adopts as the kernel output.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,17 +39,34 @@ import {
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  FusedBatchNorm,
+  Identity,
   MaxPoolGrad,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
   type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DataId,
   type DepthwiseConv2dNativeBackpropInputAttrs,
+  type FusedBatchNormAttrs,
+  type KernelBackend,
   type KernelConfig,
   type MaxPoolGradAttrs,
   type NamedAttrMap,
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { initialisedWasmBackend, nativeFor, startNativeKernels } from './native.js';
+import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTrainingGradNative,
+  batchNormTrainingNative,
+  conv2DBackpropFilterNative,
+  depthwiseBackpropFilterNative,
+  fusedBatchNormNative,
+  maxPoolGradNative,
+  type BatchNormTrainingAttrs,
+} from './native-kernels.js';
 import { padOrCrop, spreadZeros, subsample } from './ops.js';
 
 function asTensor<T extends tf.Tensor>(info: TensorInfo | undefined): T {
@@ -276,8 +307,9 @@ export function depthwiseBackpropInputFromOps(
 }
 
 /**
- * Max-pool dx: each dy goes to the position of its window's maximum (the last one in
- * row-major order on ties, as tfjs's cpu backend does). Exact for any sign of the maximum.
+ * Max-pool dx: each dy goes to the position of its window's maximum (the first one in
+ * row-major order on ties, as tfjs's cpu backend and PyTorch do). Exact for any sign of the
+ * maximum.
  *
  * The padded input is split into stride phases (`x[:, p::s, q::s]`) with reshapes and 4-D
  * slices; each kernel offset is then a plain slice of one phase, and its gradient is added
@@ -312,7 +344,7 @@ export function maxPoolGradFromOps(
     const phases = new Map<string, tf.Tensor4D>();
     const acc = new Map<string, tf.Tensor4D>();
     let free = tf.onesLike(y) as tf.Tensor4D;
-    for (let idx = kh * kw - 1; idx >= 0; idx--) {
+    for (let idx = 0; idx < kh * kw; idx++) {
       const a = Math.floor(idx / kw);
       const b = idx % kw;
       const key = `${a % sh},${b % sw}`;
@@ -347,25 +379,58 @@ export function maxPoolGradFromOps(
   });
 }
 
-type KernelFn = (args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap }) => tf.Tensor;
+type KernelFn = (args: {
+  inputs: NamedTensorInfoMap;
+  attrs?: NamedAttrMap;
+  backend?: unknown;
+}) => tf.Tensor | TensorInfo | TensorInfo[];
+
+/** tfjs-backend-wasm's own kernels that patchfx's replace (some fall back to them). */
+const stockKernels = new Map<string, KernelConfig>();
 
 function config(kernelName: string, kernelFunc: KernelFn): KernelConfig {
   return {
     kernelName,
     backendName: 'wasm',
     kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'],
+    // Runs whenever the wasm backend becomes active: the replaced kernel's own set-up (kept
+    // usable as a fallback), and the start of the native module's instantiation.
+    setupFunc: (backend) => {
+      stockKernels.get(kernelName)?.setupFunc?.(backend);
+      void startNativeKernels(backend);
+    },
   };
+}
+
+function stock(kernelName: string): KernelConfig['kernelFunc'] {
+  const k = stockKernels.get(kernelName);
+  if (!k)
+    throw new Error(
+      `patchfx wasm kernel: no tfjs-backend-wasm kernel ${kernelName} to fall back to`,
+    );
+  return k.kernelFunc;
+}
+
+function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`patchfx wasm kernel: missing input '${name}'`);
+  return t;
+}
+
+function nativeOnly(kernelName: string, backend: unknown) {
+  const k = nativeFor(backend);
+  if (!k) throw new Error(`${kernelName}: the native kernels are not active on this backend`);
+  return k;
 }
 
 /** The kernels registered by {@link registerWasmTrainingKernels}. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
-  config(Conv2DBackpropFilter, ({ inputs, attrs }) =>
-    conv2DBackpropFilterFromOps(
-      asTensor(inputs.x),
-      asTensor(inputs.dy),
-      attrs as unknown as Conv2DBackpropFilterAttrs,
-    ),
-  ),
+  config(Conv2DBackpropFilter, ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+    const k = nativeFor(backend);
+    const native = k && conv2DBackpropFilterNative(k, input(inputs, 'x'), input(inputs, 'dy'), a);
+    return native ?? conv2DBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
+  }),
   config(Conv2DBackpropInput, ({ inputs, attrs }) =>
     conv2DBackpropInputFromOps(
       asTensor(inputs.dy),
@@ -373,13 +438,13 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
       attrs as unknown as Conv2DBackpropInputAttrs,
     ),
   ),
-  config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, attrs }) =>
-    depthwiseBackpropFilterFromOps(
-      asTensor(inputs.x),
-      asTensor(inputs.dy),
-      attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs,
-    ),
-  ),
+  config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+    const k = nativeFor(backend);
+    const native =
+      k && depthwiseBackpropFilterNative(k, input(inputs, 'x'), input(inputs, 'dy'), a);
+    return native ?? depthwiseBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
+  }),
   config(DepthwiseConv2dNativeBackpropInput, ({ inputs, attrs }) =>
     depthwiseBackpropInputFromOps(
       asTensor(inputs.dy),
@@ -387,12 +452,62 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
       attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs,
     ),
   ),
-  config(MaxPoolGrad, ({ inputs, attrs }) =>
-    maxPoolGradFromOps(
-      asTensor(inputs.dy),
-      asTensor(inputs.input),
-      asTensor(inputs.output),
-      attrs as unknown as MaxPoolGradAttrs,
+  config(MaxPoolGrad, ({ inputs, attrs, backend }) => {
+    const a = attrs as unknown as MaxPoolGradAttrs;
+    const k = nativeFor(backend);
+    const native = k && maxPoolGradNative(k, input(inputs, 'dy'), input(inputs, 'input'), a);
+    return (
+      native ??
+      maxPoolGradFromOps(asTensor(inputs.dy), asTensor(inputs.input), asTensor(inputs.output), a)
+    );
+  }),
+  config(FusedBatchNorm, ({ inputs, attrs, backend }) => {
+    const k = nativeFor(backend);
+    const native =
+      k &&
+      fusedBatchNormNative(
+        k,
+        input(inputs, 'x'),
+        input(inputs, 'mean'),
+        input(inputs, 'variance'),
+        inputs.offset,
+        inputs.scale,
+        (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon,
+      );
+    return (
+      native ??
+      (stock(FusedBatchNorm)({
+        inputs,
+        attrs: attrs ?? {},
+        backend: backend as KernelBackend,
+      }) as TensorInfo)
+    );
+  }),
+  config(Identity, ({ inputs, backend }) => {
+    // Shares the data (reference-counted), as the cpu backend does, instead of tfjs-backend-wasm's
+    // copy: tensors are immutable, and the engine clones every tensor it saves for a gradient.
+    const x = input(inputs, 'x');
+    (backend as { incRef(dataId: DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }),
+  config(BATCH_NORM_TRAINING, ({ inputs, attrs, backend }) =>
+    batchNormTrainingNative(
+      nativeOnly(BATCH_NORM_TRAINING, backend),
+      input(inputs, 'x'),
+      input(inputs, 'gamma'),
+      input(inputs, 'beta'),
+      attrs as unknown as BatchNormTrainingAttrs,
+    ),
+  ),
+  config(BATCH_NORM_TRAINING_GRAD, ({ inputs, attrs, backend }) =>
+    batchNormTrainingGradNative(
+      nativeOnly(BATCH_NORM_TRAINING_GRAD, backend),
+      input(inputs, 'dy'),
+      input(inputs, 'x'),
+      input(inputs, 'mean'),
+      input(inputs, 'variance'),
+      input(inputs, 'gamma'),
+      attrs as unknown as BatchNormTrainingAttrs,
     ),
   ),
 ]);
@@ -401,12 +516,24 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
  * Registers patchfx's training kernels for the `'wasm'` backend, replacing any kernel of the
  * same name. Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (its import
  * registers the stock kernels); `useBackend('wasm')` does this for you.
+ *
+ * The native kernels (see {@link nativeKernelsActive}) start instantiating when the wasm
+ * backend is set, or here if it already is initialised; the op-built kernels run until they
+ * are ready. Await {@link initNativeKernels} after `setBackend('wasm')` to have them from the
+ * first step on.
  */
 export function registerWasmTrainingKernels(): void {
   for (const k of WASM_TRAINING_KERNELS) {
     const current = tf.getKernel(k.kernelName, 'wasm');
     if (current?.kernelFunc === k.kernelFunc) continue;
-    if (current) tf.unregisterKernel(k.kernelName, 'wasm');
+    if (current) {
+      if (!stockKernels.has(k.kernelName)) stockKernels.set(k.kernelName, current);
+      tf.unregisterKernel(k.kernelName, 'wasm');
+    }
     tf.registerKernel(k);
   }
+  const backend = initialisedWasmBackend();
+  if (backend) void startNativeKernels(backend);
 }
+
+export { initNativeKernels, nativeKernelsActive, setNativeKernelsEnabled } from './native.js';

@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { nativeKernelsActive } from '../kernels/native.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/native-kernels.js';
 import { columnSums, sumToChannels } from '../kernels/ops.js';
 import { single, singleShape } from './util.js';
 
 /**
  * Training-mode batch normalisation with a hand-written gradient: batch mean and biased
- * variance over all but the channel axis, computed and reduced with matmuls against ones
- * (the fast reduction on wasm), and the closed-form backward
+ * variance over all but the channel axis, and the closed-form backward
  * `dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dγ = Σ dy·x̂`, `dβ = Σ dy`.
+ *
+ * On the wasm backend with the native kernels active, forward and backward are one native
+ * kernel each (two sweeps over memory apiece); elsewhere they are built from tfjs ops.
  *
  * @returns `y` (differentiable w.r.t. x, γ, β) and the batch `mean` and `variance` (not
  *   differentiated, and marked kept: not freed by an enclosing tidy). The caller owns all three.
@@ -19,7 +23,9 @@ export function batchNormTraining(
   epsilon: number,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const c = x.shape[x.rank - 1];
-  const n = x.size / c;
+  const perChannel = (t: tf.Tensor) => t.rank === 1 && t.shape[0] === c && t.dtype === 'float32';
+  const native =
+    nativeKernelsActive() && x.dtype === 'float32' && perChannel(gamma) && perChannel(beta);
   // Statistics are computed inside the custom op, so the gradient tape records none of it;
   // they leave through `stats` (kept, so the op's tidy does not free them).
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
@@ -29,14 +35,15 @@ export function batchNormTraining(
     b: tf.Tensor,
     save: tf.GradSaveFunc,
   ) => {
-    const x2 = tf.reshape(xs, [n, c]) as tf.Tensor2D;
-    const mean2 = tf.div(columnSums(x2), n);
-    const centred = tf.sub(x2, mean2);
-    const variance = tf.reshape(tf.div(columnSums(tf.mul(centred, centred) as tf.Tensor2D), n), [
-      c,
-    ]);
-    const mean = tf.reshape(mean2, [c]);
-    const y = tf.batchNorm(xs, mean, variance, b, g, epsilon);
+    const [y, mean, variance] = native
+      ? (tf.engine().runKernel(
+          BATCH_NORM_TRAINING,
+          { x: xs, gamma: g, beta: b },
+          {
+            epsilon,
+          },
+        ) as tf.Tensor[])
+      : batchNormFromOps(xs, g, b, epsilon);
     save([xs, g, mean, variance]);
     stats = [tf.keep(tf.clone(mean)) as tf.Tensor1D, tf.keep(tf.clone(variance)) as tf.Tensor1D];
     return {
@@ -44,34 +51,76 @@ export function batchNormTraining(
       gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const dy = Array.isArray(dys) ? dys[0] : dys;
         const [xsv, gv, mv, vv] = saved;
-        const xhat = tf.batchNorm(xsv, mv, vv, undefined, undefined, epsilon);
-        const dBeta = sumToChannels(dy);
-        const dGamma = sumToChannels(tf.mul(dy, xhat));
-        const k1 = tf.mul(gv, tf.rsqrt(tf.add(vv, epsilon)));
-        // dx = k1·dy − k1·mean(dy) − k1·mean(dy·x̂)·x̂, as two fused batchNorm ops and an add.
-        const a = tf.batchNorm(
-          dy,
-          tf.zeros([c]),
-          tf.fill([c], 1 - epsilon),
-          tf.neg(tf.mul(k1, tf.div(dBeta, n))),
-          k1,
-          epsilon,
-        );
-        const bterm = tf.batchNorm(
-          xsv,
-          mv,
-          vv,
-          undefined,
-          tf.neg(tf.mul(k1, tf.div(dGamma, n))),
-          epsilon,
-        );
-        return [tf.add(a, bterm), dGamma, dBeta];
+        if (native && nativeKernelsActive() && dy.dtype === 'float32') {
+          return tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_TRAINING_GRAD,
+              { dy, x: xsv, mean: mv, variance: vv, gamma: gv },
+              { epsilon },
+            ) as tf.Tensor[];
+        }
+        return batchNormGradFromOps(dy, xsv, gv, mv, vv, epsilon);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = forward(x, gamma, beta);
   const [mean, variance] = stats!;
   return { y, mean, variance };
+}
+
+/** `[y, mean, variance]` of training-mode batch norm from tfjs ops. */
+function batchNormFromOps(
+  xs: tf.Tensor,
+  g: tf.Tensor,
+  b: tf.Tensor,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  const c = xs.shape[xs.rank - 1];
+  const n = xs.size / c;
+  const x2 = tf.reshape(xs, [n, c]) as tf.Tensor2D;
+  const mean2 = tf.div(columnSums(x2), n);
+  const centred = tf.sub(x2, mean2);
+  const variance = tf.reshape(tf.div(columnSums(tf.mul(centred, centred) as tf.Tensor2D), n), [
+    c,
+  ]) as tf.Tensor1D;
+  const mean = tf.reshape(mean2, [c]) as tf.Tensor1D;
+  return [tf.batchNorm(xs, mean, variance, b, g, epsilon), mean, variance];
+}
+
+/** `[dx, dγ, dβ]` of training-mode batch norm from tfjs ops. */
+function batchNormGradFromOps(
+  dy: tf.Tensor,
+  xs: tf.Tensor,
+  g: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  epsilon: number,
+): tf.Tensor[] {
+  const c = xs.shape[xs.rank - 1];
+  const n = xs.size / c;
+  const xhat = tf.batchNorm(xs, mean, variance, undefined, undefined, epsilon);
+  const dBeta = sumToChannels(dy);
+  const dGamma = sumToChannels(tf.mul(dy, xhat));
+  const k1 = tf.mul(g, tf.rsqrt(tf.add(variance, epsilon)));
+  // dx = k1·dy − k1·mean(dy) − k1·mean(dy·x̂)·x̂, as two fused batchNorm ops and an add.
+  const a = tf.batchNorm(
+    dy,
+    tf.zeros([c]),
+    tf.fill([c], 1 - epsilon),
+    tf.neg(tf.mul(k1, tf.div(dBeta, n))),
+    k1,
+    epsilon,
+  );
+  const bterm = tf.batchNorm(
+    xs,
+    mean,
+    variance,
+    undefined,
+    tf.neg(tf.mul(k1, tf.div(dGamma, n))),
+    epsilon,
+  );
+  return [tf.add(a, bterm), dGamma, dBeta];
 }
 
 /** Construction config of {@link BatchNorm}. */
