@@ -307,7 +307,8 @@ export async function initNativeKernels(): Promise<boolean> {
  * @example
  * ```ts doctest
  * import { nativeKernelsActive } from '@patchfx/models';
- * nativeKernelsActive(); // => false (the doc tests run on the cpu backend)
+ * // The doc tests run on the cpu backend:
+ * nativeKernelsActive(); // => false
  * ```
  */
 export function nativeKernelsActive(): boolean {
