@@ -175,7 +175,7 @@ ${parts}
  * earlier synthetic set at `root` is replaced, any other non-empty folder is refused.
  *
  * @param options - See {@link SynthesizeDatasetOptions}; the benchmark fields default to
- *   {@link DEFAULT_SYNTHETIC_CONFIG}.
+ *   {@link @patchfx/data!DEFAULT_SYNTHETIC_CONFIG}.
  * @returns The absolute root and the legend written.
  * @throws When an option is invalid, or `root` is a non-empty folder that is not a synthetic set.
  *
