@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pairedLabels, planPairedEpoch, type PairedItem } from '../paired.js';
 import {
@@ -106,7 +108,7 @@ function createPool(size: number): Pool {
     // tsx is resolved from here, not from the working folder (programs run from anywhere).
     const w = source
       ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+          `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
           { eval: true },
         )
       : new Worker(url);
