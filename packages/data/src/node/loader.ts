@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -88,6 +90,20 @@ interface Pool {
   close(): Promise<void>;
 }
 
+/**
+ * The file URL of tsx's ESM API, resolved from this file (not from the working folder, so
+ * programs run from anywhere). Only used when running from TypeScript sources.
+ */
+function tsxEsmApi(): string {
+  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, { import: string | { default: string } }>;
+  };
+  const entry = pkg.exports['./esm/api'].import;
+  return pathToFileURL(join(dirname(pkgPath), typeof entry === 'string' ? entry : entry.default))
+    .href;
+}
+
 function workerScript(): { url: URL; source: boolean } {
   const source = import.meta.url.endsWith('.ts');
   return {
@@ -108,7 +124,7 @@ function createPool(size: number): Pool {
     // tsx is resolved from here, not from the working folder (programs run from anywhere).
     const w = source
       ? new Worker(
-          `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+          `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
           { eval: true },
         )
       : new Worker(url);
