@@ -1,3 +1,4 @@
+import { SYNTHETIC_PART_COLORS, SYNTHETIC_PARTS } from '@patchfx/data';
 /**
  * Face-part names: the 19 labels of the CelebAMask-HQ face parser the reference used and the 11
  * clusters `segmenter.py` groups them into (spec §7.1), as data.
@@ -15,19 +16,7 @@
  * FACE_PARTS.indexOf('hair'); // => 9
  * ```
  */
-export const FACE_PARTS = Object.freeze([
-  'background',
-  'skin',
-  'brows',
-  'eye',
-  'ear',
-  'nose',
-  'mouth',
-  'neck',
-  'clothes',
-  'hair',
-  'hat',
-] as const);
+export const FACE_PARTS = SYNTHETIC_PARTS; // one list: the synthetic benchmark labels with these ids
 
 /** One face-part cluster name. */
 export type FacePart = (typeof FACE_PARTS)[number];
@@ -138,18 +127,5 @@ export function clusterOf(label: string): FacePart {
  * FACE_PART_COLORS.length; // => 11
  * ```
  */
-export const FACE_PART_COLORS: readonly (readonly [number, number, number])[] = Object.freeze(
-  [
-    [0, 0, 0], // background
-    [230, 190, 150], // skin
-    [120, 60, 20], // brows
-    [40, 120, 255], // eye
-    [255, 140, 0], // ear
-    [255, 80, 80], // nose
-    [200, 0, 90], // mouth
-    [170, 130, 100], // neck
-    [60, 170, 60], // clothes
-    [250, 230, 40], // hair
-    [150, 60, 220], // hat
-  ].map((c) => Object.freeze(c as [number, number, number])),
-);
+export const FACE_PART_COLORS: readonly (readonly [number, number, number])[] =
+  SYNTHETIC_PART_COLORS;
