@@ -1,10 +1,16 @@
 /**
- * The method finds what was planted: with an xception_block2 trained by `npm run demo` on the
- * synthetic benchmark (fixture in fixtures/demo-xception-block2/, regenerate with the command in
- * fixtures/README.md), the most predictive patches of fresh synthetic test images are made of
- * traced pixels, and background — a planted part — leads the face-part histogram. (Hair does not
- * come second: under the reference's rule, which divides by each part's area, windows at the
- * bottom corners go to the compact clothes region rather than to the large background.)
+ * The method finds what was planted: with an xception_block1 trained by `npm run demo -- --which_model_netD
+ * xception_block1` on the synthetic benchmark (fixture in fixtures/demo-xception-block1/,
+ * regenerate with the command in fixtures/README.md), the most predictive patches of the
+ * held-out test images of the same generator are made of traced pixels, and the two planted
+ * parts — background and hair — lead the face-part histogram, hair far above its random-patch
+ * baseline.
+ *
+ * Why block1 at 128 px: its window (RF 19) is the same fraction of the image (0.15) as the
+ * paper's block2 at 299 px (RF 43); block2 at 128 px sees a third of the face per window, and
+ * the reference's area-normalised rule then gives most windows to whichever compact part (clothes,
+ * brows) they touch. Background leads but does not beat its own random baseline: random windows
+ * already fall mostly in the background, which covers half of each image.
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,18 +22,19 @@ import { makeTempDir } from '@patchfx/test-utils';
 import { parseClusterCounts } from '@patchfx/viz';
 import { runProgram } from './helpers.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'demo-xception-block2');
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'demo-xception-block1');
 
 describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
-  test('the most predictive patches are traced pixels; background leads the part histogram', async () => {
+  test('the most predictive patches are traced pixels; hair and background lead the part histogram', async () => {
     const { dir, remove } = makeTempDir();
     try {
-      // Fresh images (another seed than the fixture model's training data), same generator settings.
+      // The fixture's set (the seed is the generator: another seed is another, unseen generator);
+      // only its held-out test split (images 480–599 of each class) is used below.
       await synthesizeDataset({
         root: join(dir, 'data'),
-        count: 100,
+        count: 600,
         size: 128,
-        seed: 7,
+        seed: 0,
         strength: 3,
       });
       const run = join(dir, 'ck', 'demo');
@@ -85,9 +92,10 @@ describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
       const ranked = Object.entries(top)
         .sort((a, b) => b[1] - a[1])
         .map(([k]) => k);
-      // Background, a planted part, is the most frequent part of the most predictive patches.
-      expect(ranked[0]).toBe('background');
-      expect(top.background).toBeGreaterThanOrEqual(random.background ?? 0);
+      // The planted parts are the two most frequent parts of the most predictive patches, and
+      // hair is far above its random-patch baseline.
+      expect(ranked.slice(0, 2).sort()).toEqual(['background', 'hair']);
+      expect(top.hair).toBeGreaterThan(1.5 * (random.hair ?? 0));
       // Ground truth, independent of the part-assignment rule: the fakes' most predictive patch
       // windows are made of traced pixels far more than random windows of the same images are.
       const meta = JSON.parse(readFileSync(join(patches, 'fakes_easiest.json'), 'utf8')) as {
@@ -119,8 +127,8 @@ describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
         for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) all += traced(trace!, i, j);
         randomFraction += all / (H * W) / files.length;
       }
-      expect(topFraction).toBeGreaterThan(0.6);
-      expect(topFraction).toBeGreaterThan(randomFraction);
+      expect(topFraction).toBeGreaterThan(0.8);
+      expect(topFraction).toBeGreaterThan(randomFraction + 0.03);
     } finally {
       remove();
     }

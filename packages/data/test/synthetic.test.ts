@@ -320,6 +320,31 @@ describe('generator traces', () => {
     expect(Array.from(rgb)).toEqual(Array.from(scene.rgb));
   });
 
+  test('traced pixels do not depend on the untraced parts: no colour bleeds across the mask edge', () => {
+    const scene = renderScene({ size: 64 }, sceneRng(3));
+    const a = applyGeneratorTrace(scene, { tracedParts: ['hair', 'background'], strength: 3 });
+    // Paint every untraced pixel (face, neck, clothes, …) saturated red: the stage's output
+    // inside the mask must not change, down to the last bit.
+    const repainted = Float32Array.from(scene.rgb);
+    let untraced = 0;
+    for (let p = 0; p < a.mask.length; p++) {
+      if (a.mask[p]) continue;
+      untraced++;
+      repainted.set([1, 0, 0], 3 * p);
+    }
+    expect(untraced).toBeGreaterThan(500);
+    const b = applyGeneratorTrace(
+      { ...scene, rgb: repainted },
+      { tracedParts: ['hair', 'background'], strength: 3 },
+    );
+    let differ = 0;
+    for (let p = 0; p < a.mask.length; p++) {
+      if (!a.mask[p]) continue;
+      for (let c = 0; c < 3; c++) if (a.rgb[3 * p + c] !== b.rgb[3 * p + c]) differ++;
+    }
+    expect(differ).toBe(0);
+  });
+
   test('Nyquist energy: fakes ≫ reals inside the traced parts, ≈ equal outside', () => {
     const n = 24;
     const traced = new Set(syntheticPartIds(['hair', 'background']));

@@ -262,9 +262,60 @@ export interface TracedImage {
 }
 
 /**
+ * Fills every pixel outside `mask` with the colour of its nearest masked pixel (breadth-first
+ * over 4-neighbours, in row-major order, so the result is deterministic): the traced layer as
+ * if nothing stood in front of it. The generator stage runs on this layer, so its output near
+ * the mask's edge is made of traced colours only and the untraced parts' colours never bleed
+ * into the traced pixels (a real generator synthesises hair and background as a whole; it does
+ * not smear the face that is later pasted over them).
+ *
+ * @param rgb - `[size, size, 3]` row-major. Not modified.
+ * @param size - Image side in pixels.
+ * @param mask - `[size, size]`, 1 inside the traced parts; at least one 1.
+ * @returns A new array.
+ */
+export function extendTracedLayer(rgb: Float32Array, size: number, mask: Uint8Array): Float32Array {
+  const out = Float32Array.from(rgb);
+  const n = size * size;
+  const source = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let p = 0; p < n; p++) {
+    if (mask[p]) {
+      source[p] = p;
+      queue[tail++] = p;
+    }
+  }
+  while (head < tail) {
+    const p = queue[head++];
+    const y = (p / size) | 0;
+    const x = p - y * size;
+    const visit = (q: number) => {
+      if (source[q] >= 0) return;
+      source[q] = source[p];
+      queue[tail++] = q;
+    };
+    if (y > 0) visit(p - size);
+    if (x > 0) visit(p - 1);
+    if (x < size - 1) visit(p + 1);
+    if (y < size - 1) visit(p + size);
+  }
+  for (let p = 0; p < n; p++) {
+    const q = source[p];
+    if (q === p || q < 0) continue;
+    out[3 * p] = rgb[3 * q];
+    out[3 * p + 1] = rgb[3 * q + 1];
+    out[3 * p + 2] = rgb[3 * q + 2];
+  }
+  return out;
+}
+
+/**
  * Applies the generator stage to a scene and composites its output into the traced parts
  * only, with a hard mask: inside the mask the pixels are the stage's output, outside they are
- * the scene's, untouched.
+ * the scene's, untouched. The stage sees the traced layer alone ({@link extendTracedLayer}), so
+ * the evidence lies inside the traced parts, not along their edges with the untraced ones.
  *
  * @param scene - A scene from {@link renderScene}. Not modified.
  * @param config - Where and how (see {@link TraceConfig}); or a prebuilt stage together with
@@ -301,8 +352,8 @@ export function applyGeneratorTrace(
   const mask = new Uint8Array(size * size);
   for (let p = 0; p < mask.length; p++) mask[p] = ids.has(labels[p]) ? 1 : 0;
   const rgb = Float32Array.from(scene.rgb);
-  if (ids.size === 0) return { rgb, mask };
-  const generated = runGeneratorStage(scene.rgb, size, stage);
+  if (!mask.includes(1)) return { rgb, mask };
+  const generated = runGeneratorStage(extendTracedLayer(scene.rgb, size, mask), size, stage);
   for (let p = 0; p < mask.length; p++) {
     if (mask[p] === 0) continue;
     rgb[3 * p] = generated[3 * p];
