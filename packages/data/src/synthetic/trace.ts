@@ -314,7 +314,7 @@ export function extendTracedLayer(rgb: Float32Array, size: number, mask: Uint8Ar
 /**
  * Applies the generator stage to a scene and composites its output into the traced parts
  * only, with a hard mask: inside the mask the pixels are the stage's output, outside they are
- * the scene's, untouched. The stage sees the traced layer alone ({@link extendTracedLayer}), so
+ * the scene's, untouched. The stage sees the traced layer alone (`extendTracedLayer`), so
  * the evidence lies inside the traced parts, not along their edges with the untraced ones.
  *
  * @param scene - A scene from {@link renderScene}. Not modified.
