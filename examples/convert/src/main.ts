@@ -181,7 +181,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
 runMain(
   withSmoke('convert', main, {
     needs: 'folder',
-    defaultBackend: 'cpu',
+    defaultBackend: String(OPTIONS.backend.default),
     // A reference-format file to convert: a seeded model exported with the PyTorch names.
     args: async (ws) => {
       await setupBackend(ws.backend);

@@ -90,7 +90,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
 runMain(
   withSmoke('model-info', main, {
     needs: 'folder',
-    defaultBackend: 'cpu',
+    defaultBackend: String(OPTIONS.backend.default),
     args: () => ['--which_model_netD', 'xception_block2', '--size', '64'],
   }),
 );

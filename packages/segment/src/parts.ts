@@ -1,8 +1,8 @@
-import { SYNTHETIC_PART_COLORS, SYNTHETIC_PARTS } from '@patchfx/data';
 /**
  * Face-part names: the 19 labels of the CelebAMask-HQ face parser the reference used and the 11
  * clusters `segmenter.py` groups them into (spec §7.1), as data.
  */
+import { SYNTHETIC_PART_COLORS, SYNTHETIC_PARTS } from '@patchfx/data';
 
 /**
  * The 11 face-part clusters of the reference's `segmenter.py` (spec §7.1), in the order of the

@@ -26,7 +26,13 @@ import {
   setJpegWasm,
   type RgbImage,
 } from '@patchfx/data';
-import { colormapLut, patchOverlay, probabilityLabel, resizeImageBilinear } from '@patchfx/viz';
+import {
+  colormapLut,
+  patchOverlay,
+  probabilityLabel,
+  resizeImageBilinear,
+  toRgba,
+} from '@patchfx/viz';
 import './style.css';
 
 interface Assets {
@@ -164,15 +170,10 @@ async function useModel(source: DetectorSource, origin: string, untrained: boole
 function toCanvas(canvas: HTMLCanvasElement, image: RgbImage): void {
   canvas.width = image.width;
   canvas.height = image.height;
-  const ctx = canvas.getContext('2d')!;
-  const rgba = new ImageData(image.width, image.height);
-  for (let i = 0, n = image.width * image.height; i < n; i++) {
-    rgba.data[4 * i] = image.data[3 * i];
-    rgba.data[4 * i + 1] = image.data[3 * i + 1];
-    rgba.data[4 * i + 2] = image.data[3 * i + 2];
-    rgba.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(rgba, 0, 0);
+  const rgba = toRgba({ ...image, channels: 3 });
+  canvas
+    .getContext('2d')!
+    .putImageData(new ImageData(new Uint8ClampedArray(rgba.data), rgba.width), 0, 0);
 }
 
 function drawLegend(): void {

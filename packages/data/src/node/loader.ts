@@ -94,14 +94,18 @@ interface Pool {
  * The file URL of tsx's ESM API, resolved from this file (not from the working folder, so
  * programs run from anywhere). Only used when running from TypeScript sources.
  */
+let tsxEsmApiUrl: string | undefined;
 function tsxEsmApi(): string {
+  if (tsxEsmApiUrl) return tsxEsmApiUrl;
   const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
     exports: Record<string, { import: string | { default: string } }>;
   };
   const entry = pkg.exports['./esm/api'].import;
-  return pathToFileURL(join(dirname(pkgPath), typeof entry === 'string' ? entry : entry.default))
-    .href;
+  tsxEsmApiUrl = pathToFileURL(
+    join(dirname(pkgPath), typeof entry === 'string' ? entry : entry.default),
+  ).href;
+  return tsxEsmApiUrl;
 }
 
 function workerScript(): { url: URL; source: boolean } {

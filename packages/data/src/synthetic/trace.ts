@@ -287,19 +287,19 @@ export function extendTracedLayer(rgb: Float32Array, size: number, mask: Uint8Ar
       queue[tail++] = p;
     }
   }
+  const visit = (from: number, q: number) => {
+    if (source[q] >= 0) return;
+    source[q] = source[from];
+    queue[tail++] = q;
+  };
   while (head < tail) {
     const p = queue[head++];
     const y = (p / size) | 0;
     const x = p - y * size;
-    const visit = (q: number) => {
-      if (source[q] >= 0) return;
-      source[q] = source[p];
-      queue[tail++] = q;
-    };
-    if (y > 0) visit(p - size);
-    if (x > 0) visit(p - 1);
-    if (x < size - 1) visit(p + 1);
-    if (y < size - 1) visit(p + size);
+    if (y > 0) visit(p, p - size);
+    if (x > 0) visit(p, p - 1);
+    if (x < size - 1) visit(p, p + 1);
+    if (y < size - 1) visit(p, p + size);
   }
   for (let p = 0; p < n; p++) {
     const q = source[p];

@@ -8,6 +8,7 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type MaxPoolGradAttrs,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core';
 import type { NativeKernels } from './native.js';
 
@@ -24,8 +25,6 @@ export interface BatchNormTrainingAttrs {
 }
 
 const isFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
-const sameShape = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Depthwise dW for channel multiplier 1 and dilation 1 (any kernel, stride, padding). */
 export function depthwiseBackpropFilterNative(
@@ -48,7 +47,7 @@ export function depthwiseBackpropFilterNative(
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.inChannels !== c) return null;
   const [n, h, w] = x.shape;
   const { outHeight: oh, outWidth: ow } = info;
-  if (!sameShape(dy.shape, [n, oh, ow, c])) return null;
+  if (!util.arraysEqual(dy.shape, [n, oh, ow, c])) return null;
   const out = k.output([kh, kw, c, 1]);
   k.exports.dw_filter_grad(
     k.offset(x),
@@ -95,7 +94,7 @@ export function conv2DBackpropFilterNative(
   if (info.inChannels !== cin) return null;
   const [n, h, w] = x.shape;
   const { outHeight: oh, outWidth: ow } = info;
-  if (!sameShape(dy.shape, [n, oh, ow, cout])) return null;
+  if (!util.arraysEqual(dy.shape, [n, oh, ow, cout])) return null;
   const kpad = (kh * kw * cin + 3) & ~3;
   const npad = (cout + 7) & ~7;
   const out = k.output([kh, kw, cin, cout]);
@@ -140,7 +139,7 @@ export function maxPoolGradNative(
   );
   const [n, h, w, c] = x.shape;
   const { outHeight: oh, outWidth: ow } = info;
-  if (!sameShape(dy.shape, [n, oh, ow, c])) return null;
+  if (!util.arraysEqual(dy.shape, [n, oh, ow, c])) return null;
   const dx = k.output([...x.shape]);
   k.exports.max_pool_grad(
     k.offset(x),
@@ -183,7 +182,7 @@ export function fusedBatchNormNative(
     t.shape[t.shape.length - 1] === c &&
     t.shape.slice(0, -1).every((d) => d === 1);
   if (x.shape.length < 1 || !isFloat(x, ...params) || !params.every(perChannel)) return null;
-  const m = c > 0 ? x.shape.reduce((a, b) => a * b, 1) / c : 0;
+  const m = c > 0 ? util.sizeFromShape(x.shape) / c : 0;
   const y = k.output([...x.shape]);
   const scratch = k.scratch(4 * c + 16);
   k.exports.bn_inference(
@@ -207,7 +206,7 @@ function checkBatchNormInputs(x: TensorInfo, perChannel: TensorInfo[]): number {
     throw new Error('patchfx batch norm kernel: float32 inputs expected');
   }
   for (const t of perChannel) {
-    if (!sameShape(t.shape, [c])) {
+    if (!util.arraysEqual(t.shape, [c])) {
       throw new Error(
         `patchfx batch norm kernel: per-channel input of shape [${t.shape}], want [${c}]`,
       );
@@ -225,7 +224,7 @@ export function batchNormTrainingNative(
   { epsilon }: BatchNormTrainingAttrs,
 ): TensorInfo[] {
   const c = checkBatchNormInputs(x, [gamma, beta]);
-  const m = c > 0 ? x.shape.reduce((a, b) => a * b, 1) / c : 0;
+  const m = c > 0 ? util.sizeFromShape(x.shape) / c : 0;
   const y = k.output([...x.shape]);
   const mean = k.output([c]);
   const variance = k.output([c]);
@@ -256,10 +255,10 @@ export function batchNormTrainingGradNative(
   { epsilon }: BatchNormTrainingAttrs,
 ): TensorInfo[] {
   const c = checkBatchNormInputs(x, [mean, variance, gamma]);
-  if (!sameShape(dy.shape, x.shape) || !isFloat(dy)) {
+  if (!util.arraysEqual(dy.shape, x.shape) || !isFloat(dy)) {
     throw new Error('patchfx batch norm kernel: dy must be float32 of the shape of x');
   }
-  const m = c > 0 ? x.shape.reduce((a, b) => a * b, 1) / c : 0;
+  const m = c > 0 ? util.sizeFromShape(x.shape) / c : 0;
   const dx = k.output([...x.shape]);
   const dGamma = k.output([c]);
   const dBeta = k.output([c]);

@@ -24,8 +24,14 @@ export function batchNormTraining(
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   const c = x.shape[x.rank - 1];
   const perChannel = (t: tf.Tensor) => t.rank === 1 && t.shape[0] === c && t.dtype === 'float32';
+  // The native kernels are instantiated on demand, but registered only by
+  // registerWasmTrainingKernels (useBackend('wasm')): check both.
   const native =
-    nativeKernelsActive() && x.dtype === 'float32' && perChannel(gamma) && perChannel(beta);
+    nativeKernelsActive() &&
+    tf.getKernel(BATCH_NORM_TRAINING, 'wasm') !== undefined &&
+    x.dtype === 'float32' &&
+    perChannel(gamma) &&
+    perChannel(beta);
   // Statistics are computed inside the custom op, so the gradient tape records none of it;
   // they leave through `stats` (kept, so the op's tidy does not free them).
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
