@@ -1,16 +1,17 @@
 /**
- * The method finds what was planted: with an xception_block1 trained by `npm run demo -- --which_model_netD
- * xception_block1` on the synthetic benchmark (fixture in fixtures/demo-xception-block1/,
- * regenerate with the command in fixtures/README.md), the most predictive patches of the
- * held-out test images of the same generator are made of traced pixels, and the two planted
- * parts — background and hair — lead the face-part histogram, hair far above its random-patch
- * baseline.
+ * The method finds what was planted: with an xception_block1 trained by `npm run demo --
+ * --which_model_netD xception_block1 --zoom 1.5` on the synthetic benchmark (fixture in
+ * fixtures/demo-xception-block1-zoom1.5/, regenerate with the command in fixtures/README.md), the
+ * most predictive patches of the held-out test images of the same generator are made of traced
+ * pixels, and the two planted parts — background and hair — lead the face-part histogram, each
+ * well above its random-patch baseline.
  *
  * Why block1 at 128 px: its window (RF 19) is the same fraction of the image (0.15) as the
- * paper's block2 at 299 px (RF 43); block2 at 128 px sees a third of the face per window, and
- * the reference's area-normalised rule then gives most windows to whichever compact part (clothes,
- * brows) they touch. Background leads but does not beat its own random baseline: random windows
- * already fall mostly in the background, which covers half of each image.
+ * paper's block2 at 299 px (RF 43). Why `zoom: 1.5`: at the default head-and-shoulders framing
+ * background is 72 % of every image, so random windows already fall in it nearly as often as the
+ * most predictive ones can (measured: 132 top vs 136 random); framed closer, as the method's
+ * aligned face crops are, background is 56 % and hair 20 % of the pixels, and both parts can
+ * show how far the model prefers them.
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +23,10 @@ import { makeTempDir } from '@patchfx/test-utils';
 import { parseClusterCounts } from '@patchfx/viz';
 import { runProgram } from './helpers.js';
 
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'demo-xception-block1');
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'demo-xception-block1-zoom1.5');
 
 describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
-  test('the most predictive patches are traced pixels; hair and background lead the part histogram', async () => {
+  test('the most predictive patches are traced pixels; background and hair lead the part histogram, well above random', async () => {
     const { dir, remove } = makeTempDir();
     try {
       // The fixture's set (the seed is the generator: another seed is another, unseen generator);
@@ -36,6 +37,7 @@ describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
         size: 128,
         seed: 0,
         strength: 3,
+        zoom: 1.5,
       });
       const run = join(dir, 'ck', 'demo');
       cpSync(FIXTURE, run, { recursive: true });
@@ -92,10 +94,15 @@ describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
       const ranked = Object.entries(top)
         .sort((a, b) => b[1] - a[1])
         .map(([k]) => k);
-      // The planted parts are the two most frequent parts of the most predictive patches, and
-      // hair is far above its random-patch baseline.
+      // The planted parts are the two most frequent parts of the most predictive patches, each
+      // well above its random-patch baseline (measured: background 152 vs 105, hair 64 vs 44),
+      // and together they hold nearly all of them (216 of 240 vs 149 of 240 random).
       expect(ranked.slice(0, 2).sort()).toEqual(['background', 'hair']);
-      expect(top.hair).toBeGreaterThan(1.5 * (random.hair ?? 0));
+      expect(top.background).toBeGreaterThan(1.3 * random.background);
+      expect(top.hair).toBeGreaterThan(1.3 * random.hair);
+      const total = Object.values(top).reduce((a, b) => a + b, 0);
+      expect(total).toBe(240);
+      expect(top.background + top.hair).toBeGreaterThan(0.85 * total);
       // Ground truth, independent of the part-assignment rule: the fakes' most predictive patch
       // windows are made of traced pixels far more than random windows of the same images are.
       const meta = JSON.parse(readFileSync(join(patches, 'fakes_easiest.json'), 'utf8')) as {
@@ -127,8 +134,9 @@ describe('face-part attribution on the synthetic benchmark (issue 7)', () => {
         for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) all += traced(trace!, i, j);
         randomFraction += all / (H * W) / files.length;
       }
-      expect(topFraction).toBeGreaterThan(0.8);
-      expect(topFraction).toBeGreaterThan(randomFraction + 0.03);
+      // Measured: 0.973 of the top windows' pixels are traced, 0.753 of random windows'.
+      expect(topFraction).toBeGreaterThan(0.9);
+      expect(topFraction).toBeGreaterThan(randomFraction + 0.1);
     } finally {
       remove();
     }

@@ -48,6 +48,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
         default: 3,
         help: 'checkerboard strength of the synthetic fakes (1 = the benchmark default)',
       },
+      zoom: {
+        type: 'number',
+        default: 1,
+        help: 'framing of the synthetic faces: 1 head and shoulders, 2 aligned-face crop (FFHQ-like)',
+      },
       max_steps: { type: 'number', default: 50, help: 'training batches (the time budget)' },
       backend: BACKEND_OPTION,
       smoke: {
@@ -76,6 +81,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     size: Number(size),
     seed: Number(values.seed),
     strength: Number(values.strength),
+    zoom: Number(values.zoom),
   });
 
   const common = [

@@ -240,6 +240,32 @@ describe('scenes and label maps', () => {
     expect(seen.get('ear') ?? 0).toBeGreaterThan(0.1 * n);
     expect(seen.get('ear') ?? 0).toBeLessThan(n);
   });
+
+  test('zoom magnifies the portrait about the face: zoom 2 fills the frame like aligned crops', () => {
+    const n = 40;
+    const area = (zoom?: number) => {
+      const a = new Float64Array(SYNTHETIC_PARTS.length);
+      let clothes = 0;
+      for (let i = 0; i < n; i++) {
+        const { labels } = synthesizeSample('real', i, { seed: 2, ...(zoom ? { zoom } : {}) });
+        for (const id of labels) a[id] += 1 / (labels.length * n);
+        if (labels.includes(SYNTHETIC_PARTS.indexOf('clothes'))) clothes++;
+      }
+      const of = (p: SyntheticPart) => a[SYNTHETIC_PARTS.indexOf(p)];
+      return { background: of('background'), hair: of('hair'), skin: of('skin'), clothes };
+    };
+    const loose = area();
+    expect(loose).toEqual(area(1));
+    expect(loose.background).toBeGreaterThan(0.6);
+    expect(loose.clothes).toBeGreaterThanOrEqual(0.9 * n);
+    const tight = area(2);
+    expect(tight.background).toBeGreaterThan(0.25);
+    expect(tight.background).toBeLessThan(0.45);
+    expect(tight.hair).toBeGreaterThan(0.2);
+    expect(tight.skin).toBeGreaterThan(2 * loose.skin);
+    expect(tight.clothes).toBeLessThan(0.5 * n);
+    expect(() => resolveSyntheticConfig({ zoom: 0 })).toThrow(/zoom must be in \[0.5, 4\]/);
+  });
 });
 
 describe('generator traces', () => {

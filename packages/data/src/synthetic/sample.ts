@@ -33,6 +33,8 @@ export interface SyntheticConfig {
   readonly strength: number;
   /** Probability of a hat per portrait. @defaultValue 0.06 */
   readonly hatProbability: number;
+  /** Framing: magnification about the middle of the face (see {@link SceneOptions}). @defaultValue 1 */
+  readonly zoom: number;
 }
 
 /** Defaults of {@link SyntheticConfig}. */
@@ -43,6 +45,7 @@ export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze
   kernelSize: 4,
   strength: 1,
   hatProbability: 0.06,
+  zoom: 1,
 });
 
 /**
@@ -64,7 +67,11 @@ export function resolveSyntheticConfig(config: Partial<SyntheticConfig> = {}): S
     }
   }
   const c = { ...DEFAULT_SYNTHETIC_CONFIG, ...config };
-  const scene = resolveSceneOptions({ size: c.size, hatProbability: c.hatProbability });
+  const scene = resolveSceneOptions({
+    size: c.size,
+    hatProbability: c.hatProbability,
+    zoom: c.zoom,
+  });
   const trace = resolveTraceConfig({
     tracedParts: c.tracedParts,
     kernelSize: c.kernelSize,
@@ -78,6 +85,7 @@ export function resolveSyntheticConfig(config: Partial<SyntheticConfig> = {}): S
     kernelSize: trace.kernelSize,
     strength: trace.strength,
     hatProbability: scene.hatProbability,
+    zoom: scene.zoom,
   });
 }
 
@@ -148,7 +156,7 @@ export function synthesizeSample(
   const c = resolveSyntheticConfig(config);
   const salt = CLASS_SALT[kind];
   const scene = renderScene(
-    { size: c.size, hatProbability: c.hatProbability },
+    { size: c.size, hatProbability: c.hatProbability, zoom: c.zoom },
     sceneRng(mixSeeds(c.seed, salt, index, 1)),
   );
   const noiseSeed = mixSeeds(c.seed, salt, index, 2);
