@@ -150,6 +150,25 @@ describe('evaluate program', () => {
     expect(m.perturbation).toBe('jpeg50_flip');
   });
 
+  test('--no_fold_bn runs the model as trained: the same scores within float rounding', async () => {
+    const csv = join(results, 'ev', 'test', 'epoch_bestval', 'toy', 'scores.csv');
+    const rows = () =>
+      readFileSync(csv, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
+    const folded = rows(); // the earlier runs fold BatchNorm (the default)
+    const r = await runProgram('evaluate', [...args(), '--force_redo', '--no_fold_bn']);
+    expect(r.code).toBe(0);
+    const plain = rows();
+    expect(plain.map((p) => p[0])).toEqual(folded.map((p) => p[0]));
+    plain.forEach((p, i) => {
+      // before_softmax and after_softmax (a vote may flip on a patch at the threshold).
+      for (const k of [3, 4]) expect(Number(p[k])).toBeCloseTo(Number(folded[i][k]), 5);
+    });
+  });
+
   test('clear errors: partition not in the path, missing checkpoint, --visualize without a mode', async () => {
     const a = await runProgram('evaluate', [
       '--train_config',

@@ -15,6 +15,14 @@ export interface ImagePrediction {
   readonly logits: Float32Array;
 }
 
+/**
+ * What `predictFiles` runs: a model, or its BatchNorm-folded version (`foldBatchNorm` of
+ * `@patchfx/models`, the fast path for inference).
+ */
+export interface Predictor {
+  predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
+}
+
 export interface PredictOptions {
   readonly transform: TransformConfig;
   readonly batchSize: number;
@@ -34,7 +42,7 @@ export async function prepareImage(path: string, transform: TransformConfig): Pr
  * @returns Predictions (bad files skipped with a warning when allowed) and the map size.
  */
 export async function predictFiles(
-  model: LayersModel,
+  model: LayersModel | Predictor,
   files: readonly string[],
   options: PredictOptions,
 ): Promise<{

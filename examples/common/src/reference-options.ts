@@ -247,6 +247,11 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
     default: false,
     help: 'patches: keep only the single best patch of each image',
   },
+  no_fold_bn: {
+    type: 'boolean',
+    default: false,
+    help: 'patchfx (evaluate, patches): run the model as trained instead of with BatchNorm folded into the convolutions (slower; same scores within float rounding)',
+  },
   isTrain: { type: 'boolean', default: false, help: 'set by the program' },
 });
 

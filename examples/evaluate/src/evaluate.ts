@@ -16,7 +16,7 @@ import {
   patchSamplesAsync,
   type MetricsReport,
 } from '@patchfx/metrics';
-import { isPatchModel, parseModelName } from '@patchfx/models';
+import { foldBatchNorm, isPatchModel, parseModelName, type FoldedModel } from '@patchfx/models';
 import { loadCheckpoint } from '@patchfx/models/node';
 import { renderPrCurve } from '@patchfx/viz';
 import { say, svgToPng, type Options } from '@patchfx/example-common';
@@ -167,7 +167,10 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
     testResize: opt.test_resize == null ? null : Number(opt.test_resize),
   });
   const { model } = await loadCheckpoint(ckDir, { whichModelNetD: which });
+  let folded: FoldedModel | null = null;
   try {
+    // BatchNorm folded into the convolutions: the same logits within float rounding, faster.
+    folded = opt.no_fold_bn ? null : foldBatchNorm(model);
     const common = {
       transform,
       batchSize: Number(opt.batch_size),
@@ -175,8 +178,8 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
       onWarning: (m: string) => say(`warning: ${m}`),
     };
     // Order as the reference: all reals, then all fakes.
-    const r = await predictFiles(model, real.files, { ...common, label: realId });
-    const f = await predictFiles(model, fake.files, { ...common, label: fakeClassId });
+    const r = await predictFiles(folded ?? model, real.files, { ...common, label: realId });
+    const f = await predictFiles(folded ?? model, fake.files, { ...common, label: fakeClassId });
     const preds: ImagePrediction[] = [...r.predictions, ...f.predictions];
     const labels = preds.map((p) => p.label);
     const n = preds.length;
@@ -276,6 +279,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
     writeFileSync(join(outDir, 'done.txt'), `${new Date().toISOString()}\n`);
     return { outDir, metrics, n, imagesPerSecond: n / seconds, skipped: false };
   } finally {
+    folded?.dispose();
     model.dispose();
   }
 }

@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { resolveTransformConfig } from '@patchfx/data';
 import { discoverImages, initNodeCodecs } from '@patchfx/data/node';
-import { isPatchModel, parseModelName, receptiveField } from '@patchfx/models';
+import { foldBatchNorm, isPatchModel, parseModelName, receptiveField } from '@patchfx/models';
 import { loadCheckpoint } from '@patchfx/models/node';
 import {
   predictFiles,
@@ -61,6 +61,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
     join(resolve(String(opt.checkpoints_dir), String(opt.name)), epoch),
     { whichModelNetD: which },
   );
+  // BatchNorm folded into the convolutions (as evaluate does): same logits within float rounding.
+  const folded = opt.no_fold_bn ? null : foldBatchNorm(model);
   try {
     const geometry = receptiveField(model);
     const fakeId = Number(opt.fake_class_id);
@@ -69,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       ['fakes', String(opt.fake_im_path), fakeId],
     ] as const) {
       const { files } = await discoverImages(dir, { maxDatasetSize: Number(opt.max_dataset_size) });
-      const { predictions, mapSize } = await predictFiles(model, files, {
+      const { predictions, mapSize } = await predictFiles(folded ?? model, files, {
         transform,
         batchSize: Number(opt.batch_size),
         label,
@@ -90,6 +92,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       );
     }
   } finally {
+    folded?.dispose();
     model.dispose();
   }
   say(`patches in ${outDir}; next: npm run segment -- ${outDir}`);

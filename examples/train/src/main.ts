@@ -37,12 +37,39 @@ import {
   type FitState,
   type InitType,
 } from '@patchfx/models';
-import { checkpointSink, loadCheckpoint } from '@patchfx/models/node';
+import {
+  checkpointSink,
+  createDataParallel,
+  defaultWorkerCount,
+  loadCheckpoint,
+  type DataParallel,
+} from '@patchfx/models/node';
 import { pairedSource } from './data-source.js';
 import { prepareRunFolder, takeLock } from './run-folder.js';
 
 const HELP_OPTION = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
-const OPTIONS = { ...TRAIN_OPTIONS, ...HELP_OPTION, smoke: SMOKE_OPTION };
+/**
+ * How many threads train (data-parallel). A property of the machine, not of the run: it is not
+ * saved in opt.yml (which evaluate and the other programs read too), and a resumed run takes
+ * it from its command line.
+ */
+const WORKERS_OPTION = {
+  workers: {
+    type: 'string' as const,
+    default: 'auto',
+    help: "patchfx: threads that train, this one included (data-parallel, each with its own backend and model replica); 'auto': 2 on wasm with ≥ 2 cores, else 1",
+  },
+};
+const OPTIONS = { ...TRAIN_OPTIONS, ...WORKERS_OPTION, ...HELP_OPTION, smoke: SMOKE_OPTION };
+
+/** `--workers`: `'auto'` or an integer ≥ 1. */
+function workersFor(option: string, backend: string): number {
+  if (option === 'auto') return defaultWorkerCount(backend);
+  const n = Number(option);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--workers must be 'auto' or a positive integer, got '${option}'`);
+  return n;
+}
 
 /** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
 function microBatchFor(
@@ -75,7 +102,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     );
     return 0;
   }
-  const { help: _help, smoke: _smoke, ...raw } = parsed.values;
+  const { help: _help, smoke: _smoke, workers: workersOption, ...raw } = parsed.values;
   let opt = withArchitectureSizes({ ...raw, isTrain: true });
   opt = expandName(opt);
   const modelKind = opt.model;
@@ -159,6 +186,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       log({ event: 'start', name: opt.name, which_model_netD: which, backend: tf.getBackend() });
     }
     const microBatch = microBatchFor(String(opt.micro_batch), tf.getBackend(), batchSize, fine);
+    const trainThreads = workersFor(String(workersOption), tf.getBackend());
     const workers = Math.max(0, Math.min(Number(opt.nThreads), cpus().length));
     const source = pairedSource({
       train: trainSplit,
@@ -185,19 +213,22 @@ async function main(argv: readonly string[]): Promise<number | void> {
     say(
       `training ${which} on ${tf.getBackend()} at ${fine}×${fine}: ${source.batchesPerEpoch} batches of ${batchSize} per epoch` +
         (microBatch ? `, micro-batches of ${microBatch}` : '') +
-        `, ${workers} loader thread(s); run folder ${runDir}`,
+        `, ${trainThreads} training thread(s), ${workers} loader thread(s); run folder ${runDir}`,
     );
     const bar = progressBar(Boolean(opt.quiet) || !process.stderr.isTTY);
     const printFreq = Number(opt.print_freq);
     let epochStart = performance.now();
     let barEpoch = -1;
+    let parallel: DataParallel | undefined;
     try {
+      parallel = await createDataParallel({ workers: trainThreads });
       const result = await trainPatchDiscriminator(
         {
           model,
           data: source,
           checkpoints: checkpointSink(runDir),
           resume,
+          steps: parallel,
           config: {
             lrPolicy: opt.lr_policy as 'constant' | 'plateau',
             patience: Number(opt.patience),
@@ -285,6 +316,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       );
     } finally {
       bar.stop();
+      await parallel?.dispose();
       await source.close();
       resume?.optimizer.dispose();
       model.dispose();

@@ -5,8 +5,8 @@
  *
  * Where things are: `build.ts` builds a model, `architectures/` holds the networks,
  * `receptive-field.ts` the patch geometry, `train/` the training loop, `io/` checkpoints,
- * `kernels/` the wasm training kernels. Node file IO is under `@patchfx/models/node`,
- * backend selection under `@patchfx/models/backend`.
+ * `kernels/` the wasm training kernels, `fold/` BatchNorm folding for fast inference. Node
+ * file IO is under `@patchfx/models/node`, backend selection under `@patchfx/models/backend`.
  */
 export {
   XCEPTION_LAYERS,
@@ -67,9 +67,13 @@ export {
   recalibrateBatchNorm,
   trainableVariables,
   microBatches,
+  scoreLogits,
+  resolveStepFunctions,
+  type StepFunctions,
   type StepResult,
   type TrainStepOptions,
 } from './train/step.js';
+export type { BatchNormAccumulation } from './layers/batch-norm.js';
 export {
   PlateauScheduler,
   selectAndStop,
@@ -95,6 +99,15 @@ export {
 } from './train/fit.js';
 export * from './torch/index.js';
 export { countFlops } from './flops.js';
+export {
+  foldBatchNorm,
+  DEFAULT_FOLD_OPTIONS,
+  FOLDED_STEP_KINDS,
+  type FoldedModel,
+  type FoldedStep,
+  type FoldedStepKind,
+  type FoldOptions,
+} from './fold/fold-batch-norm.js';
 export * from './detector/index.js';
 export {
   initNativeKernels,

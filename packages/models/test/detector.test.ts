@@ -20,7 +20,13 @@ import {
   type RgbImage,
 } from '@patchfx/data';
 import { calibrateThresholdAtFpr } from '@patchfx/metrics';
-import { FACES_DEV_DIR, hasSharedFaces, makeTempDir, withNoLeaks } from '@patchfx/test-utils';
+import {
+  FACES_DEV_DIR,
+  hasSharedFaces,
+  makeTempDir,
+  relativeError,
+  withNoLeaks,
+} from '@patchfx/test-utils';
 import {
   abstainBand,
   boxToOriginal,
@@ -215,6 +221,19 @@ describe(`detector on ${backend}`, () => {
       expect(r.score).toBeCloseTo(sum / (l.length / 2), 5);
     } finally {
       loaded.model.dispose();
+    }
+  });
+
+  test('foldBatchNorm: false runs the model as it is; the scores agree within rounding', async () => {
+    const plain = await loadDetectorFromPath(ckpt, { foldBatchNorm: false });
+    try {
+      expect([detector.config.foldBatchNorm, plain.config.foldBatchNorm]).toEqual([true, false]);
+      const folded = await detector.detect(imagePath);
+      const asIs = await withNoLeaks(() => plain.detect(imagePath));
+      expect(folded.score).toBeCloseTo(asIs.score, 5);
+      expect(relativeError(folded.patchMap!.data, asIs.patchMap!.data)).toBeLessThan(1e-5);
+    } finally {
+      plain.dispose();
     }
   });
 
@@ -604,6 +623,9 @@ describe(`detector on ${backend}`, () => {
     );
     await expect(loadDetectorFromPath(ckpt, { mode: 'raw' as never })).rejects.toThrow(
       /mode must be/,
+    );
+    await expect(loadDetectorFromPath(ckpt, { foldBatchNorm: 'yes' as never })).rejects.toThrow(
+      /foldBatchNorm must be true or false/,
     );
     await expect(loadDetectorFromPath(ckpt, { loadSiz: 3 } as never)).rejects.toThrow(
       /unknown detector option 'loadSiz'/,

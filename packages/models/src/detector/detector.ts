@@ -12,6 +12,7 @@ import {
   type CheckpointReader,
   type LoadedCheckpoint,
 } from '../io/checkpoint.js';
+import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
 import { registerCustomLayers } from '../layers/register.js';
 import {
   outputSize,
@@ -170,7 +171,11 @@ const hex = (buf: ArrayBuffer) =>
  * `score` is P(fake).
  */
 export class Detector {
-  /** The model. Owned by the detector. */
+  /**
+   * The model as loaded: what is saved, hashed and measured. Owned by the detector. With
+   * `foldBatchNorm` (the default) scores come from a folded copy made at construction, so later
+   * changes to this model's weights do not reach them.
+   */
   readonly model: LayersModel;
   /** The model's patchfx metadata (name, construction config). */
   readonly metadata: ModelMetadata;
@@ -183,6 +188,8 @@ export class Detector {
   /** Whether the model outputs a patch map (`false` for full-image classifiers). */
   readonly isPatchModel: boolean;
   private readonly readFile?: ReadFile;
+  /** The model with BatchNorm folded (config `foldBatchNorm`), or `null`: `model` runs as is. */
+  private readonly folded: FoldedModel | null;
   private band: DecisionBand;
   private hash?: Promise<string>;
   private disposed = false;
@@ -202,6 +209,7 @@ export class Detector {
     this.readFile = init.readFile;
     this.isPatchModel = isPatchModel(this.metadata.config);
     if (this.isPatchModel) outputSize(this.model, this.sizes.loadSize);
+    this.folded = init.config.foldBatchNorm ? foldBatchNorm(this.model) : null;
     this.band = decisionBand(
       init.config.threshold,
       init.config.abstainOddsRatio,
@@ -260,7 +268,7 @@ export class Detector {
     const mode = this.config.mode;
     const [aggregated, probabilities] = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, side, side, 3]);
-      const logits = this.model.predict(x) as tf.Tensor;
+      const logits = this.folded ? this.folded.predict(x) : (this.model.predict(x) as tf.Tensor);
       return [aggregatePredictions(logits, mode), logits.rank === 4 ? tf.softmax(logits) : logits];
     });
     let row: Float32Array;
@@ -445,6 +453,7 @@ export class Detector {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.folded?.dispose();
     this.model.dispose();
   }
 }

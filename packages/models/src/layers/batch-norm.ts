@@ -129,6 +129,16 @@ function batchNormGradFromOps(
   return [tf.add(a, bterm), dGamma, dBeta];
 }
 
+/**
+ * BatchNorm statistics gathered in accumulation mode, as plain numbers (they cross threads):
+ * per channel Σx and Σx² over `count` positions (images × height × width).
+ */
+export interface BatchNormAccumulation {
+  readonly sum: Float32Array;
+  readonly sumSq: Float32Array;
+  readonly count: number;
+}
+
 /** Construction config of {@link BatchNorm}. */
 export interface BatchNormConfig {
   /** Added to the variance. @defaultValue 1e-5 (PyTorch) */
@@ -276,6 +286,52 @@ export class BatchNorm extends layers.Layer {
       }
     });
     tf.dispose([sum, sumSq]);
+  }
+
+  /**
+   * The statistics gathered since {@link BatchNorm.beginAccumulation}, as plain arrays: per
+   * channel Σx and Σx² over every position of every image seen, and the number of positions.
+   * With {@link BatchNorm.mergeAccumulation} it combines the statistics of replicas of this
+   * layer that saw different parts of a batch (data-parallel training), so one commit still
+   * gives the whole batch's exact statistics. Accumulation continues.
+   *
+   * @returns Copies (the caller owns them); null outside accumulation mode or before any
+   *   training-mode call since it began.
+   */
+  async readAccumulation(): Promise<BatchNormAccumulation | null> {
+    const a = this.accumulator;
+    if (!a || !a.sum || !a.sumSq || a.count === 0) return null;
+    const [sum, sumSq] = await Promise.all([a.sum.data(), a.sumSq.data()]);
+    return {
+      sum: Float32Array.from(sum as Float32Array),
+      sumSq: Float32Array.from(sumSq as Float32Array),
+      count: a.count,
+    };
+  }
+
+  /**
+   * Adds statistics read with {@link BatchNorm.readAccumulation} from a replica of this layer
+   * to the current accumulation, as if this layer had seen those images too.
+   *
+   * @throws Outside accumulation mode, or when the channel count differs.
+   */
+  mergeAccumulation(stats: BatchNormAccumulation): void {
+    const a = this.accumulator;
+    if (!a) throw new Error(`${this.name}: mergeAccumulation needs beginAccumulation first`);
+    const c = this.gamma?.shape[0];
+    if (stats.sum.length !== c || stats.sumSq.length !== c) {
+      throw new Error(
+        `${this.name}: cannot merge statistics of ${stats.sum.length} channels into ${c}`,
+      );
+    }
+    if (stats.count === 0) return;
+    const [sum, sumSq] = tf.tidy(() => {
+      const s = tf.tensor1d(stats.sum, 'float32');
+      const q = tf.tensor1d(stats.sumSq, 'float32');
+      return [a.sum ? tf.add(a.sum, s) : s, a.sumSq ? tf.add(a.sumSq, q) : q];
+    });
+    tf.dispose([a.sum, a.sumSq].filter((t): t is tf.Tensor => t != null));
+    this.accumulator = { sum, sumSq, count: a.count + stats.count };
   }
 
   /** Leaves accumulation mode without updating the moving statistics. */

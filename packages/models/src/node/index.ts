@@ -1,8 +1,10 @@
 /**
- * Node-only parts of `@patchfx/models`: file-system checkpoints and IOHandler.
- * Imports `node:fs`; nothing here touches a tfjs backend.
+ * Node-only parts of `@patchfx/models`: file-system checkpoints and IOHandler, and the
+ * data-parallel trainer (`createDataParallel`). Nothing here touches a tfjs backend on the
+ * calling thread; only the trainer's worker threads (`data-parallel-worker.js`) start one.
  */
 export { saveCheckpoint, loadCheckpoint, fileSystem, checkpointSink } from './checkpoint.js';
 export { writeFolderAtomic, resolveAtomicDir } from './atomic.js';
 export * from './torch.js';
 export { loadDetectorFromPath } from './detector.js';
+export * from './data-parallel/index.js';

@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainingState } from '../io/checkpoint.js';
 import { Adam, type AdamConfig } from './adam.js';
 import { PlateauScheduler, selectAndStop, type LrPolicy, type PlateauState } from './schedule.js';
-import { evalStep, recalibrateBatchNorm, trainStep, type StepResult } from './step.js';
+import { resolveStepFunctions, type StepFunctions, type StepResult } from './step.js';
 
 /** One batch from a data source. Tensors are owned (and disposed) by the training loop. */
 export interface Batch {
@@ -132,6 +132,12 @@ export interface FitOptions {
   readonly config?: Partial<FitConfig>;
   /** Resume from a saved state (and optimizer state). */
   readonly resume?: { readonly state: FitState; readonly optimizer?: Adam };
+  /**
+   * The step functions to call, e.g. a data-parallel trainer from `createDataParallel`
+   * (`@patchfx/models/node`), which has all three.
+   * @defaultValue `trainStep`, `evalStep` and `recalibrateBatchNorm` on the calling thread
+   */
+  readonly steps?: Partial<StepFunctions>;
 }
 
 /** Result of {@link trainPatchDiscriminator}. */
@@ -147,7 +153,11 @@ function weightedMean(results: StepResult[]): StepResult {
   return { loss: m('loss'), raw: m('raw'), voted: m('voted'), avg: m('avg'), n };
 }
 
-async function validate(model: LayersModel, data: BatchSource): Promise<StepResult> {
+async function validate(
+  model: LayersModel,
+  data: BatchSource,
+  evalStep: StepFunctions['evalStep'],
+): Promise<StepResult> {
   const results: StepResult[] = [];
   for await (const b of data.val()) {
     try {
@@ -180,6 +190,7 @@ export async function trainPatchDiscriminator(
 ): Promise<FitResult> {
   const config: FitConfig = { ...DEFAULT_FIT_CONFIG, ...options.config };
   const { model, data, checkpoints } = options;
+  const steps = resolveStepFunctions(options.steps);
   const optimizer = options.resume?.optimizer ?? new Adam(config.adam);
   const plateau = new PlateauScheduler(config.lrPolicy === 'plateau' ? config.patience : Infinity);
   let state: FitState = options.resume?.state ?? {
@@ -210,7 +221,7 @@ export async function trainPatchDiscriminator(
         const t0 = performance.now();
         let result: StepResult;
         try {
-          result = await trainStep(model, optimizer, batch.images, batch.labels, {
+          result = await steps.trainStep(model, optimizer, batch.images, batch.labels, {
             microBatchSize: config.microBatchSize ?? undefined,
           });
         } finally {
@@ -248,12 +259,12 @@ export async function trainPatchDiscriminator(
             b.labels.dispose();
             if (batches.length >= config.preciseBnBatches) break;
           }
-          await recalibrateBatchNorm(model, batches);
+          await steps.recalibrateBatchNorm(model, batches);
         } finally {
           tf.dispose(batches);
         }
       }
-      const val = await validate(model, data);
+      const val = await validate(model, data, steps.evalStep);
       const decision = selectAndStop(state, state.epoch, val.raw, config);
       state = {
         ...state,

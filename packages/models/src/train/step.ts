@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { BatchNorm } from '../layers/batch-norm.js';
+import { accumulateGradients, batchNormLayers, forwardForStatistics } from './accumulate.js';
 import type { Adam } from './adam.js';
 import { patchAccuracies, patchCrossEntropy, type PatchAccuracies } from './loss.js';
 
@@ -24,13 +24,39 @@ export interface TrainStepOptions {
   readonly microBatchSize?: number;
 }
 
+/**
+ * The step functions a training loop calls. The defaults are {@link trainStep},
+ * {@link evalStep} and {@link recalibrateBatchNorm} on the calling thread; a data-parallel
+ * trainer (`createDataParallel` in `@patchfx/models/node`) provides the same three, computed
+ * by several threads, with the same results.
+ */
+export interface StepFunctions {
+  trainStep(
+    model: LayersModel,
+    optimizer: Adam,
+    images: tf.Tensor4D,
+    labels: tf.Tensor1D,
+    options?: TrainStepOptions,
+  ): Promise<StepResult>;
+  evalStep(model: LayersModel, images: tf.Tensor4D, labels: tf.Tensor1D): Promise<StepResult>;
+  recalibrateBatchNorm(model: LayersModel, batches: readonly tf.Tensor4D[]): Promise<void>;
+}
+
+/**
+ * `steps` with the calling thread's functions wherever it gives none. Methods are bound to
+ * `steps`, so class instances work as well as plain objects.
+ */
+export function resolveStepFunctions(steps: Partial<StepFunctions> = {}): StepFunctions {
+  return {
+    trainStep: steps.trainStep?.bind(steps) ?? trainStep,
+    evalStep: steps.evalStep?.bind(steps) ?? evalStep,
+    recalibrateBatchNorm: steps.recalibrateBatchNorm?.bind(steps) ?? recalibrateBatchNorm,
+  };
+}
+
 /** The model's trainable variables keyed by their stable (checkpoint) names. */
 export function trainableVariables(model: LayersModel): Map<string, tf.Variable> {
   return new Map(model.trainableWeights.map((w) => [w.originalName, w.read() as tf.Variable]));
-}
-
-function batchNormLayers(model: LayersModel): BatchNorm[] {
-  return model.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
 }
 
 /**
@@ -69,56 +95,19 @@ export async function trainStep(
   const n = images.shape[0];
   const size = Math.max(1, Math.min(n, Math.floor(options.microBatchSize ?? n)));
   const vars = trainableVariables(model);
-  const byEngineName = new Map([...vars].map(([k, v]) => [v.name, k]));
   const chunks = size >= n ? [null] : microBatches(await labels.data(), size);
   const bns = chunks.length > 1 ? batchNormLayers(model) : [];
   bns.forEach((b) => b.beginAccumulation());
-  const sums = new Map<string, tf.Tensor>();
-  let loss = 0;
-  const acc = { raw: 0, voted: 0, avg: 0 };
+  let grads: Map<string, tf.Tensor> | undefined;
   try {
-    for (const idx of chunks) {
-      const [x, y] = idx
-        ? tf.tidy(() => {
-            const t = tf.tensor1d(idx, 'int32');
-            return [tf.gather(images, t) as tf.Tensor4D, tf.gather(labels, t) as tf.Tensor1D];
-          })
-        : [images, labels];
-      const weight = x.shape[0] / n;
-      let logits: tf.Tensor | null = null;
-      try {
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.apply(x, { training: true }) as tf.Tensor;
-          logits = tf.keep(out);
-          return patchCrossEntropy(out, y);
-        }, [...vars.values()]);
-        for (const [engineName, g] of Object.entries(grads)) {
-          const name = byEngineName.get(engineName) ?? engineName;
-          const prev = sums.get(name);
-          const next = tf.tidy(() =>
-            prev ? tf.add(prev, tf.mul(g, weight)) : weight === 1 ? tf.clone(g) : tf.mul(g, weight),
-          );
-          prev?.dispose();
-          sums.set(name, next);
-          g.dispose();
-        }
-        loss += (await value.data())[0] * weight;
-        value.dispose();
-        const a = await patchAccuracies(logits!, y);
-        acc.raw += a.raw * weight;
-        acc.voted += a.voted * weight;
-        acc.avg += a.avg * weight;
-      } finally {
-        (logits as tf.Tensor | null)?.dispose();
-        if (idx) tf.dispose([x, y]);
-      }
-    }
-    optimizer.applyGradients(vars, sums);
+    const sums = await accumulateGradients(model, vars, images, labels, chunks, n);
+    grads = sums.grads;
+    optimizer.applyGradients(vars, grads);
     bns.forEach((b) => b.commitAccumulation());
-    return { loss, ...acc, n };
+    return { loss: sums.loss, raw: sums.raw, voted: sums.voted, avg: sums.avg, n };
   } finally {
     bns.forEach((b) => b.discardAccumulation());
-    for (const t of sums.values()) t.dispose();
+    for (const t of grads?.values() ?? []) t.dispose();
   }
 }
 
@@ -137,11 +126,7 @@ export async function recalibrateBatchNorm(
   if (!bns.length || !batches.length) return;
   bns.forEach((b) => b.beginAccumulation());
   try {
-    for (const x of batches) {
-      const out = tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor);
-      await out.data();
-      out.dispose();
-    }
+    await forwardForStatistics(model, batches);
     bns.forEach((b) => b.commitAccumulation(true));
   } finally {
     bns.forEach((b) => b.discardAccumulation());
@@ -159,11 +144,22 @@ export async function evalStep(
 ): Promise<StepResult> {
   const logits = tf.tidy(() => model.apply(images, { training: false }) as tf.Tensor);
   try {
-    const lossT = patchCrossEntropy(logits, labels);
-    const loss = (await lossT.data())[0];
-    lossT.dispose();
-    return { loss, ...(await patchAccuracies(logits, labels)), n: images.shape[0] };
+    return await scoreLogits(logits, labels);
   } finally {
     logits.dispose();
   }
+}
+
+/**
+ * Loss and accuracies of given logits (what {@link evalStep} reports for the logits of a
+ * batch).
+ *
+ * @param logits - `[N, H, W, C]` or `[N, C]`. Not disposed.
+ * @param labels - `[N]` class ids. Not disposed.
+ */
+export async function scoreLogits(logits: tf.Tensor, labels: tf.Tensor1D): Promise<StepResult> {
+  const lossT = patchCrossEntropy(logits, labels);
+  const loss = (await lossT.data())[0];
+  lossT.dispose();
+  return { loss, ...(await patchAccuracies(logits, labels)), n: logits.shape[0] };
 }

@@ -1,0 +1,10 @@
+export { createDataParallel, type DataParallel, type PredictOptions } from './data-parallel.js';
+export {
+  DEFAULT_DATA_PARALLEL_CONFIG,
+  REPLICA_BACKENDS,
+  defaultWorkerCount,
+  resolveDataParallelConfig,
+  type DataParallelConfig,
+  type ReplicaBackend,
+  type ResolvedDataParallelConfig,
+} from './config.js';
