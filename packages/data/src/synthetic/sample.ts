@@ -33,7 +33,7 @@ export interface SyntheticConfig {
   readonly strength: number;
   /** Probability of a hat per portrait. @defaultValue 0.06 */
   readonly hatProbability: number;
-  /** Framing: magnification about the middle of the face (see {@link SceneOptions}). @defaultValue 1 */
+  /** Framing: magnification about the middle of the face (as `zoom` of the scene options). @defaultValue 1 */
   readonly zoom: number;
 }
 
