@@ -152,6 +152,12 @@ describe.each([
     test('models/node loads', async () => {
       expect(await value('models/node')).toBe('function');
     });
+    test('models/node: the data-parallel worker thread starts from the tarball and predicts', async () => {
+      expect(await value('models/node data-parallel')).toEqual({
+        shape: [4, 15, 15, 2],
+        close: true,
+      });
+    });
     test('metrics: averagePrecision', async () => {
       expect(await value('metrics')).toBeCloseTo(0.833333333, 8);
     });

@@ -41,6 +41,26 @@ async function runChecks(load, backend) {
     'models/node',
     async () => typeof (await load('@patchfx/models/node')).saveCheckpoint,
   );
+  // The data-parallel trainer's worker thread starts from the installed dist (its own entry).
+  await check('models/node data-parallel', async () => {
+    const { buildPatchDiscriminator } = await load('@patchfx/models');
+    const { createDataParallel } = await load('@patchfx/models/node');
+    const model = buildPatchDiscriminator('xception_relu1');
+    const dp = await createDataParallel({ workers: 2, backend });
+    const x = tf.randomUniform([4, 32, 32, 3], -1, 1);
+    try {
+      const expected = tf.tidy(() => model.predict(x));
+      const got = await dp.predict(model, x, { batchSize: 2 });
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(got, expected))).dataSync()[0]);
+      const shape = got.shape;
+      tf.dispose([expected, got]);
+      return { shape, close: diff < 1e-4 };
+    } finally {
+      x.dispose();
+      await dp.dispose();
+      model.dispose();
+    }
+  });
   await check('metrics', async () =>
     (await load('@patchfx/metrics')).averagePrecision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]),
   );

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { expectArrayClose, withNoLeaks } from '@patchfx/test-utils';
 import {
   Adam,
+  setNativeKernelsEnabled,
   BatchNorm,
   buildPatchDiscriminator,
   evalStep,
@@ -458,6 +459,26 @@ describe('data-parallel worker failures', () => {
       }
     });
   }
+
+  test("workers start with the calling thread's native-kernel setting", async () => {
+    const model = buildPatchDiscriminator(MODEL);
+    const { x } = batch(2, 16);
+    try {
+      for (const on of [false, true]) {
+        setNativeKernelsEnabled(on);
+        const dp = await createDataParallelWith({ workers: 2 }, fixture('echo-init.mjs'));
+        try {
+          await expect(dp.predict(model, x)).rejects.toThrow(`"nativeKernels":${on}`);
+        } finally {
+          await dp.dispose();
+        }
+      }
+    } finally {
+      setNativeKernelsEnabled(true);
+      x.dispose();
+      model.dispose();
+    }
+  });
 
   test('dispose terminates the workers; later calls reject', async () => {
     const dp = await createDataParallelWith({ workers: 2 }, fixture('exit-on-job.mjs'));

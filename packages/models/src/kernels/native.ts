@@ -333,3 +333,8 @@ export function nativeKernelsActive(): boolean {
 export function setNativeKernelsEnabled(on: boolean): void {
   enabled = on;
 }
+
+/** Whether the native kernels are enabled in this realm (internal: passed on to worker threads). */
+export function nativeKernelsEnabled(): boolean {
+  return enabled;
+}

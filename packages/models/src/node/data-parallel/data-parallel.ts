@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { getModelMetadata } from '../../build.js';
+import { nativeKernelsEnabled } from '../../kernels/native.js';
 import type { Adam } from '../../train/adam.js';
 import {
   accumulateGradients,
@@ -23,7 +24,7 @@ import { resolveDataParallelConfig, type DataParallelConfig } from './config.js'
 import type { ResolvedDataParallelConfig } from './config.js';
 import { mergeStatistics, readWeights, unpackTensors } from './packed.js';
 import { startReplicaPool, type ReplicaPool } from './pool.js';
-import type { JobResult, ModelRef, PackedTensors, TrainResult } from './protocol.js';
+import type { JobResult, ModelRef, PackedTensors, TrainResult, WorkerInit } from './protocol.js';
 import { assignMicroBatches, splitRows } from './split.js';
 import { dataParallelWorkerScript, type WorkerScript } from './worker-script.js';
 
@@ -149,7 +150,11 @@ export async function createDataParallelWith(
       ? await startReplicaPool({
           size: replicas - 1,
           script,
-          workerData: { backend: resolved.backend, maxReplicas: resolved.maxReplicas },
+          workerData: {
+            backend: resolved.backend,
+            maxReplicas: resolved.maxReplicas,
+            nativeKernels: nativeKernelsEnabled(),
+          } satisfies WorkerInit,
         })
       : null;
   const refOf = modelRefs();
