@@ -556,6 +556,30 @@ describe('the native module', () => {
     expect(createHash('sha256').update(source).digest('hex')).toBe(NATIVE_SOURCE_SHA256);
   });
 
+  test('the TypeScript side allocates the scratch the C side documents', () => {
+    const c = readFileSync(fileURLToPath(new URL('../native/kernels.c', import.meta.url)), 'utf8');
+    const ts = readFileSync(
+      fileURLToPath(new URL('../src/kernels/native-kernels.ts', import.meta.url)),
+      'utf8',
+    );
+    // The conv filter-gradient packs rows in chunks of the same size on both sides.
+    expect(ts.match(/const CONV_CHUNK = (\d+);/)?.[1]).toBe(c.match(/#define CHUNK (\d+)/)?.[1]);
+    expect(ts).toContain('k.scratch(4 * (CONV_CHUNK * (kpad + npad) + kpad * npad))');
+    expect(c).toContain('scratch: (CHUNK·kpad + CHUNK·npad + kpad·npad) floats');
+    // Per-channel scratch of the batch-norm kernels: bytes per channel from the C comments
+    // ("2c doubles + 3c floats") against the TypeScript allocations (`k.scratch(28 * c + 16)`).
+    const perChannel = [...c.matchAll(/scratch: ((?:\d*c (?:doubles|floats)(?: \+ )?)+)/g)].map(
+      ([, terms]) =>
+        [...terms.matchAll(/(\d*)c (doubles|floats)/g)].reduce(
+          (sum, [, k, kind]) => sum + Number(k || 1) * (kind === 'doubles' ? 8 : 4),
+          0,
+        ),
+    );
+    const allocated = [...ts.matchAll(/k\.scratch\((\d+) \* c \+ 16\)/g)].map(([, k]) => Number(k));
+    expect(perChannel.length).toBe(3);
+    expect([...allocated].sort((a, b) => a - b)).toEqual([...perChannel].sort((a, b) => a - b));
+  });
+
   test('is a small SIMD module that validates', () => {
     const bytes = moduleBytes(false);
     expect(bytes.length).toBeLessThan(16_384);
