@@ -6,3 +6,4 @@ export * from './svg-png.js';
 export * from './report.js';
 export * from './predict.js';
 export * from './smoke.js';
+export * from './paired-source.js';

@@ -11,16 +11,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { createBatchLoader, discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
+import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
 import {
   buildPatchDiscriminator,
   resolveModelConfig,
   trainPatchDiscriminator,
-  type Batch,
-  type BatchSource,
 } from '@patchfx/models';
 import { checkpointSink } from '@patchfx/models/node';
 import { jsonlWriter, say } from './log.js';
+import { pairedSource } from './paired-source.js';
 import { expandName, toYaml, type OptionSpec, type Options } from './options.js';
 import { TRAIN_OPTIONS, withArchitectureSizes } from './reference-options.js';
 import { BACKEND_OPTION, setupBackend } from './run.js';
@@ -193,28 +192,19 @@ async function trainSmokeRun(
       discoverPairedSplit(String(opt.real_im_path), String(opt.fake_im_path), p),
     ),
   );
-  const common = {
+  // The train program's data source, on this thread (no loader workers at smoke sizes).
+  const source = pairedSource({
+    train,
+    val,
     transform: { loadSize: s.imageSize, fineSize: s.imageSize, patchModel: true },
     batchSize: s.batchSize,
     seed: 0,
-    fakeClassId: 0 as const,
+    noSerialBatches: false,
+    fakeClassId: 0,
     workers: 0,
-  };
-  const trainLoader = createBatchLoader({ ...common, ...train, mode: 'train' });
-  const valLoader = createBatchLoader({ ...common, ...val, mode: 'val' });
-  const toBatch = (b: { images: Float32Array; labels: Int32Array; count: number }): Batch => ({
-    images: tf.tensor4d(b.images, [b.count, s.imageSize, s.imageSize, 3]),
-    labels: tf.tensor1d(b.labels, 'int32'),
+    skipBadFiles: false,
+    onWarning: (m) => say(`warning: ${m}`),
   });
-  const source: BatchSource = {
-    async *trainEpoch(epoch, start) {
-      let i = 0;
-      for await (const b of trainLoader.epoch(epoch)) if (i++ >= start) yield toBatch(b);
-    },
-    async *val() {
-      for await (const b of valLoader.epoch(0)) yield toBatch(b);
-    },
-  };
   const model = buildPatchDiscriminator(resolveModelConfig(s.whichModelNetD, { seed: 0 }));
   const log = jsonlWriter(join(dir, 'log.jsonl'));
   try {
@@ -248,7 +238,7 @@ async function trainSmokeRun(
     writeFileSync(join(dir, 'done.txt'), `${new Date().toISOString()} ${result.stopReason}\n`);
   } finally {
     model.dispose();
-    await Promise.all([trainLoader.close(), valLoader.close()]);
+    await source.close();
   }
   return { name: String(opt.name), dir, config };
 }

@@ -16,6 +16,7 @@ import {
   helpText,
   jsonlWriter,
   parseOptions,
+  pairedSource,
   progressBar,
   runMain,
   say,
@@ -44,7 +45,6 @@ import {
   loadCheckpoint,
   type DataParallel,
 } from '@patchfx/models/node';
-import { pairedSource } from './data-source.js';
 import { prepareRunFolder, takeLock } from './run-folder.js';
 
 const HELP_OPTION = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
