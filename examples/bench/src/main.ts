@@ -40,6 +40,7 @@ import {
   say,
   setupBackend,
   SMOKE_OPTION,
+  SMOKE_SIZES,
   withSmoke,
 } from '@patchfx/example-common';
 
@@ -196,8 +197,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const smoke = Boolean(values.smoke);
   const backend = String(values.backend);
   await setupBackend(backend);
-  const models = smoke ? ['xception_relu1'] : (values.models as string[]);
-  const batch = smoke ? 4 : Number(values.batch);
+  const models = smoke ? [SMOKE_SIZES.whichModelNetD] : (values.models as string[]);
+  const batch = smoke ? SMOKE_SIZES.batchSize : Number(values.batch);
   const reps = smoke ? 1 : Number(values.reps);
   const peakN = smoke ? 256 : 1024;
   const peak = await matmulPeak(peakN);
@@ -222,7 +223,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     }
     for (const name of models) {
       const sizes = smoke
-        ? [32]
+        ? [SMOKE_SIZES.imageSize]
         : (values.sizes as string[]).length
           ? (values.sizes as string[]).map(Number)
           : [128, name.startsWith('resnet') ? 224 : 299];
