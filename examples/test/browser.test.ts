@@ -4,6 +4,8 @@
  * playwright-core: drop a face image, wait for the result, compare the page's score with
  * `detect()` in Node on the same file and backend (cpu), download the report and validate it
  * against `docs/report.schema.json`, and save a screenshot to `test-artifacts/browser/demo.png`.
+ * Then: a full-image model picked with "Use another model" (no patch map), and the backends the
+ * page starts through `useBackend`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,17 +13,21 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeImage, encodeJpeg } from '@patchfx/data';
-import { loadDetectorFromPath } from '@patchfx/models/node';
+import { decodeImage, encodeJpeg, type RgbImage } from '@patchfx/data';
+import { buildPatchDiscriminator } from '@patchfx/models';
+import { loadDetectorFromPath, saveCheckpoint } from '@patchfx/models/node';
+import { resizeImageBilinear, toRgba } from '@patchfx/viz';
 import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
 import { ROOT } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
+/** Side of the page's view canvas (`VIEW` in src/page/main.ts). */
+const VIEW = 384;
 
 /** A 128×128 face-like PNG (when ../shared/faces-dev is not there). */
 function writeTestPng(path: string): void {
@@ -75,6 +81,50 @@ function startDemo(
   });
 }
 
+/**
+ * Opens a new page at `url` and waits until it is ready (or failed); `errors` collects every
+ * console error, uncaught exception and failed request.
+ */
+async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({
+    acceptDownloads: true,
+    viewport: { width: 1000, height: 900 },
+  });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  await page.goto(url);
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', {
+    timeout: 60_000,
+  });
+  return { page, errors };
+}
+
+/** Gives the page a file through its file input and waits for the result (or an error). */
+async function pickImage(page: Page, path: string): Promise<void> {
+  await page.evaluate(() => (document.body.dataset.state = 'ready'));
+  await page.setInputFiles('#file', path);
+  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', {
+    timeout: 60_000,
+  });
+}
+
+/** Downloads the page's report and checks it against `docs/report.schema.json`. */
+async function downloadReport(page: Page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const report = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  const validate = ajv.compile(
+    JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')),
+  );
+  expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  return report;
+}
+
 describe('browser demo in headless Chromium', () => {
   const tmp = makeTempDir('patchfx-browser-');
   const publicDir = join(tmp.dir, 'public');
@@ -126,30 +176,13 @@ describe('browser demo in headless Chromium', () => {
 
   test('scores a dropped face as Node does, offers a valid report, logs no error', async () => {
     expect(demo.log()).toMatch(/model: xception_block2, seeded and UNTRAINED/);
-    const page = await browser.newPage({
-      acceptDownloads: true,
-      viewport: { width: 1000, height: 900 },
-    });
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
-
-    await page.goto(`${demo.url}?backend=cpu`);
-    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', {
-      timeout: 60_000,
-    });
+    const { page, errors } = await openPage(browser, `${demo.url}?backend=cpu`);
     expect(await page.textContent('#error')).toBe('');
     const status = await page.textContent('#status');
     expect(status).toMatch(/xception_block2.*input 128×128 px \(size from opt\.yml\).*backend cpu/);
     expect(await page.isVisible('#warning')).toBe(true); // the seeded model is flagged untrained
 
-    await page.setInputFiles('#file', imagePath);
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', {
-      timeout: 60_000,
-    });
+    await pickImage(page, imagePath);
     expect(await page.textContent('#error')).toBe('');
     const pageScore = Number(await page.getAttribute('#score', 'data-score'));
 
@@ -165,14 +198,7 @@ describe('browser demo in headless Chromium', () => {
     expect(await page.textContent('#label')).toBe(node.label);
 
     // The report downloads and validates.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
-    const report = JSON.parse(readFileSync((await download.path())!, 'utf8'));
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    const validate = ajv.compile(
-      JSON.parse(readFileSync(join(ROOT, 'docs/report.schema.json'), 'utf8')),
-    );
-    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const report = await downloadReport(page);
     expect(report.score).toBe(pageScore);
     expect(report.image.name).toBe(imagePath.split('/').pop());
     expect(report.model.weightsSha256).toBe(
@@ -188,11 +214,7 @@ describe('browser demo in headless Chromium', () => {
     const nodeJpeg = await loadDetectorFromPath(join(publicDir, 'model'));
     const jpegScore = (await nodeJpeg.detect(jpegPath)).score;
     nodeJpeg.dispose();
-    await page.evaluate(() => (document.body.dataset.state = 'ready'));
-    await page.setInputFiles('#file', jpegPath);
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', {
-      timeout: 60_000,
-    });
+    await pickImage(page, jpegPath);
     expect(await page.textContent('#error')).toBe('');
     expect(Number(await page.getAttribute('#score', 'data-score'))).toBe(jpegScore);
 
@@ -215,5 +237,91 @@ describe('browser demo in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  test('a full-image model picked with "Use another model" shows its score and says it has no patch heatmap', async () => {
+    // resnet18, a full-image classifier, at loadSize 40 / fineSize 32 (its opt.yml goes along).
+    const folder = join(tmp.dir, 'resnet18');
+    const model = buildPatchDiscriminator('resnet18', { seed: 1 });
+    try {
+      await saveCheckpoint(folder, { model });
+    } finally {
+      model.dispose();
+    }
+    writeFileSync(
+      join(folder, 'opt.yml'),
+      'which_model_netD: resnet18\nloadSize: 40\nfineSize: 32\n',
+    );
+
+    const { page, errors } = await openPage(browser, `${demo.url}?backend=cpu`);
+    await page.setInputFiles('#model-folder', folder);
+    await page.waitForFunction(
+      () =>
+        /Model resnet18/.test(document.getElementById('status')!.textContent ?? '') ||
+        document.body.dataset.state === 'error',
+      undefined,
+      { timeout: 60_000 },
+    );
+    expect(await page.textContent('#error')).toBe('');
+    expect(await page.textContent('#status')).toMatch(
+      /Model resnet18 \(folder .*\) · input 32×32 px \(size from opt\.yml\) · backend cpu · full-image classifier: no patch heatmap/,
+    );
+
+    await pickImage(page, imagePath);
+    expect(await page.textContent('#error')).toBe('');
+    const node = await loadDetectorFromPath(folder);
+    let modelInput: RgbImage | undefined;
+    const expected = await node.detect(imagePath, {
+      onModelInput: (image) => (modelInput = image),
+    });
+    node.dispose();
+    expect(Number(await page.getAttribute('#score', 'data-score'))).toBe(expected.score);
+    expect(await page.textContent('#label')).toBe(expected.label);
+    expect(await page.isVisible('#map-note')).toBe(true);
+    expect(await page.textContent('#map-note')).toMatch(
+      /resnet18 is a full-image classifier: .*no patch heatmap/,
+    );
+    expect(await page.textContent('#caption')).toMatch(/centre 32×32\. No heatmap/);
+    expect(await page.isVisible('#patches')).toBe(false);
+    expect(await page.isVisible('#legend')).toBe(false);
+
+    // The view shows exactly the 32-px image the model ran on (the detector's, not decoded
+    // again by the page), scaled to the view.
+    const shown = await page.evaluate(() => {
+      const view = document.getElementById('view') as HTMLCanvasElement;
+      const { data } = view.getContext('2d')!.getImageData(0, 0, view.width, view.height);
+      return { width: view.width, height: view.height, data: Array.from(data) };
+    });
+    const big = resizeImageBilinear({ ...modelInput!, channels: 3 }, { width: VIEW, height: VIEW });
+    expect([shown.width, shown.height]).toEqual([VIEW, VIEW]);
+    expect(Buffer.from(shown.data).equals(Buffer.from(toRgba(big).data))).toBe(true);
+
+    const report = await downloadReport(page);
+    expect(report.model.name).toBe('resnet18');
+    expect(report.patchMap).toBeNull();
+    expect(report.patches).toEqual([]);
+    expect(report.score).toBe(expected.score);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'full-image-model.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  test('starts wasm through useBackend and scores there; refuses an unknown backend', async () => {
+    const { page, errors } = await openPage(browser, `${demo.url}?backend=wasm`);
+    expect(await page.textContent('#error')).toBe('');
+    expect(await page.textContent('#status')).toMatch(/backend wasm/);
+    await pickImage(page, imagePath);
+    expect(await page.textContent('#error')).toBe('');
+    const node = await loadDetectorFromPath(join(publicDir, 'model'));
+    const expected = await node.detect(imagePath); // cpu: the same within float rounding
+    node.dispose();
+    const score = Number(await page.getAttribute('#score', 'data-score'));
+    expect(Math.abs(score - expected.score)).toBeLessThanOrEqual(1e-4);
+    expect(errors).toEqual([]);
+
+    const bad = await openPage(browser, `${demo.url}?backend=webgpu`);
+    expect(await bad.page.textContent('#error')).toBe(
+      "The page could not start: backend must be one of webgl | wasm | cpu, got 'webgpu'",
+    );
   });
 });

@@ -16,7 +16,9 @@ import {
   createImage,
   decodeImage,
   encodeJpeg,
+  evalTransform,
   ImageDecodeError,
+  resolveTransformConfig,
   type RgbImage,
 } from '@patchfx/data';
 import { calibrateThresholdAtFpr } from '@patchfx/metrics';
@@ -199,8 +201,7 @@ describe(`detector on ${backend}`, () => {
   test('the score is P(fake) of the model run by hand on the evaluation transform', async () => {
     const loaded = await loadCheckpoint(ckpt);
     try {
-      const { evalTransform, normalizeImage, resolveTransformConfig } =
-        await import('@patchfx/data');
+      const { normalizeImage } = await import('@patchfx/data');
       const img = await evalTransform(
         await decodeImage(readFileSync(imagePath)),
         resolveTransformConfig({ loadSize: SIZE, fineSize: SIZE }),
@@ -320,6 +321,32 @@ describe(`detector on ${backend}`, () => {
       expect(p.originalBox.left).toBeCloseTo((p.window.left + 8) * 1.25, 10);
       expect(p.originalBox.bottom).toBeCloseTo(p.window.bottom * 1.25, 10);
     }
+  });
+
+  test('onModelInput hands back the image the model ran on, once per call, leaking nothing', async () => {
+    const bytes = new Uint8Array(readFileSync(imagePath));
+    const expected = await evalTransform(
+      await decodeImage(bytes),
+      resolveTransformConfig({ loadSize: SIZE, fineSize: SIZE, patchModel: true }),
+    );
+    const plain = await detector.report(bytes, { createdAt: new Date(0) });
+    const seen: RgbImage[] = [];
+    const onModelInput = (image: RgbImage) => seen.push(image);
+    const r = await withNoLeaks(() => detector.detect(bytes, { onModelInput }));
+    const e = await withNoLeaks(() => detector.explain(bytes, { onModelInput }));
+    const report = await withNoLeaks(() =>
+      detector.report(bytes, { onModelInput, createdAt: new Date(0) }),
+    );
+    expect(seen).toHaveLength(3);
+    for (const image of seen) {
+      expect([image.width, image.height]).toEqual([SIZE, SIZE]);
+      expect(image.data).toEqual(expected.data);
+    }
+    expect(seen[0].data).not.toBe(seen[1].data); // a new image each time, the caller's
+    // Nothing else changes: same scores, and the report stays plain JSON without pixels.
+    expect([r.score, e.score, report.score]).toEqual([plain.score, plain.score, plain.score]);
+    expect(report).toEqual(plain);
+    expect(validate(report)).toEqual([]);
   });
 
   test('explain assigns face parts with the reference rule', async () => {
@@ -645,8 +672,18 @@ describe(`detector on ${backend}`, () => {
     );
     const bytes = new Uint8Array(readFileSync(imagePath));
     try {
-      const r = await withNoLeaks(() => d.detect(bytes));
+      const seen: RgbImage[] = [];
+      const r = await withNoLeaks(() =>
+        d.detect(bytes, { onModelInput: (image) => seen.push(image) }),
+      );
       expect(r.patchMap).toBeNull();
+      // The model input of a full-image model is the fineSize centre crop.
+      const expected = await evalTransform(
+        await decodeImage(bytes),
+        resolveTransformConfig({ loadSize: 40, fineSize: 32, patchModel: false }),
+      );
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toEqual({ data: expected.data, width: 32, height: 32 });
       expect(r.preprocessing).toMatchObject({
         loadSize: 40,
         inputSize: 32,
@@ -656,7 +693,11 @@ describe(`detector on ${backend}`, () => {
       await expect(d.explain(bytes)).rejects.toThrow(
         /explain needs a patch model; 'resnet18' is a full-image classifier/,
       );
-      const report = await d.report(bytes);
+      const report = await withNoLeaks(() =>
+        d.report(bytes, { onModelInput: (image) => seen.push(image) }),
+      );
+      expect(seen).toHaveLength(2);
+      expect(seen[1].data).toEqual(expected.data);
       expect(validate(report)).toEqual([]);
       expect(report.patches).toEqual([]);
       expect(report.patchMap).toBeNull();

@@ -1,50 +1,38 @@
 /**
  * The page: picks a backend (webgl → wasm → cpu, or `?backend=`), loads the staged model (or one
  * the person picks), and on each dropped image shows P(fake), the heatmap overlay, the strongest
- * patches boxed with their face parts, and offers the JSON report.
+ * patches boxed with their face parts, and offers the JSON report. A full-image model (no patch
+ * map) gets its score and the image it saw, and the page says it has no heatmap.
  *
  * URL parameters: `backend=webgl|wasm|cpu`, `model=<checkpoint folder URL>`, `parts=0` (no
  * face parser).
  */
 import * as tf from '@tensorflow/tfjs-core';
+// The page imports the backend packages itself: useBackend's `import(name)` of a computed name
+// is not something a bundler can follow.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   loadDetector,
   memoryCheckpointReader,
-  registerWasmTrainingKernels,
   type Detector,
   type DetectorReport,
   type DetectorSource,
   type SegmenterLike,
 } from '@patchfx/models';
-import {
-  decodeImage,
-  evalTransform,
-  resolveTransformConfig,
-  setJpegWasm,
-  type RgbImage,
-} from '@patchfx/data';
+import { useBackend } from '@patchfx/models/backend';
+import { setJpegWasm, type RgbImage } from '@patchfx/data';
 import {
   colormapLut,
   patchOverlay,
   probabilityLabel,
   resizeImageBilinear,
   toRgba,
+  type PixelImage,
 } from '@patchfx/viz';
+import type { StagedAssets } from '../stage.js';
 import './style.css';
-
-interface Assets {
-  readonly model: {
-    readonly name: string;
-    readonly kind: 'trained' | 'seeded';
-    readonly from: string;
-    readonly totalSteps: number | null;
-    readonly bestValMetric: number | null;
-  };
-  readonly faceModels: boolean;
-}
 
 interface Parts {
   readonly segmenter: SegmenterLike | undefined;
@@ -52,7 +40,9 @@ interface Parts {
   readonly note: string;
 }
 
+/** The page's backends, best first. */
 const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+type PageBackend = (typeof BACKENDS)[number];
 const VIEW = 384;
 const TOPK = 5;
 const BOX_COLORS = ['#ffe000', '#ff8c00', '#ff4fd8', '#5ce1ff', '#7dff6b'];
@@ -77,24 +67,33 @@ function clearError(): void {
   $('error').hidden = true;
 }
 
-async function pickBackend(): Promise<string> {
+/**
+ * Starts one backend. `wasm` and `cpu` go through `useBackend` (for wasm: patchfx's kernels,
+ * awaited native kernels; for both: the check that the backend really became active). `webgl`
+ * is not one of its backends (patchfx does not train on it), so the page sets it itself.
+ */
+async function startBackend(name: PageBackend): Promise<void> {
+  if (name !== 'webgl') return useBackend(name);
+  if (!(await tf.setBackend(name))) throw new Error('it did not initialise');
+  await tf.ready();
+}
+
+async function pickBackend(): Promise<PageBackend> {
   const asked = params.get('backend');
   if (asked && !(BACKENDS as readonly string[]).includes(asked)) {
     throw new Error(`backend must be one of ${BACKENDS.join(' | ')}, got '${asked}'`);
   }
   setWasmPaths(new URL('tfjs-wasm/', location.href).href);
-  registerWasmTrainingKernels();
-  for (const name of asked ? [asked] : BACKENDS) {
+  const failures: string[] = [];
+  for (const name of asked ? [asked as PageBackend] : BACKENDS) {
     try {
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        return name;
-      }
-    } catch {
-      // try the next one
+      await startBackend(name);
+      return name;
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message}`); // then try the next one
     }
   }
-  throw new Error(`no tfjs backend could start (tried ${asked ?? BACKENDS.join(', ')})`);
+  throw new Error(`no tfjs backend could start (${failures.join('; ')})`);
 }
 
 async function loadJpegCodec(): Promise<void> {
@@ -103,7 +102,7 @@ async function loadJpegCodec(): Promise<void> {
   setJpegWasm({ decoder: await WebAssembly.compile(await response.arrayBuffer()) });
 }
 
-async function loadParts(assets: Assets): Promise<Parts> {
+async function loadParts(assets: StagedAssets): Promise<Parts> {
   if (params.get('parts') === '0') {
     return { segmenter: undefined, group: undefined, note: 'Face parts: off (parts=0).' };
   }
@@ -134,7 +133,7 @@ async function loadParts(assets: Assets): Promise<Parts> {
   }
 }
 
-function trainedNote(m: Assets['model']): string {
+function trainedNote(m: StagedAssets['model']): string {
   const facts = [
     m.totalSteps !== null ? `${m.totalSteps} training batches` : '',
     m.bestValMetric !== null ? `best val acc ${m.bestValMetric.toFixed(3)}` : '',
@@ -144,9 +143,13 @@ function trainedNote(m: Assets['model']): string {
 
 function describeModel(d: Detector, origin: string): string {
   const s = d.sizes;
+  const side = d.isPatchModel ? s.loadSize : s.fineSize;
   return (
-    `Model ${d.name} (${origin}) · input ${s.loadSize}×${s.loadSize} px (size from ${s.sizeSource}) · ` +
-    `backend ${tf.getBackend()} · face parts ${parts.segmenter ? 'on' : 'off'}`
+    `Model ${d.name} (${origin}) · input ${side}×${side} px (size from ${s.sizeSource}) · ` +
+    `backend ${tf.getBackend()} · ` +
+    (d.isPatchModel
+      ? `face parts ${parts.segmenter ? 'on' : 'off'}`
+      : 'full-image classifier: no patch heatmap')
   );
 }
 
@@ -167,10 +170,10 @@ async function useModel(source: DetectorSource, origin: string, untrained: boole
   setState('ready');
 }
 
-function toCanvas(canvas: HTMLCanvasElement, image: RgbImage): void {
+function toCanvas(canvas: HTMLCanvasElement, image: PixelImage): void {
   canvas.width = image.width;
   canvas.height = image.height;
-  const rgba = toRgba({ ...image, channels: 3 });
+  const rgba = toRgba(image);
   canvas
     .getContext('2d')!
     .putImageData(new ImageData(new Uint8ClampedArray(rgba.data), rgba.width), 0, 0);
@@ -191,38 +194,85 @@ const px = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 const fmtBox = (b: { top: number; left: number; bottom: number; right: number }) =>
   `rows ${px(b.top)}–${px(b.bottom)}, cols ${px(b.left)}–${px(b.right)}`;
 
-function render(report: DetectorReport, input: RgbImage, seconds: number): void {
-  const map = report.patchMap!;
-  const side = input.width;
-  const big = resizeImageBilinear({ ...input, channels: 3 }, { width: VIEW, height: VIEW });
-  const overlay = patchOverlay(
-    big,
-    { data: Float32Array.from(map.rows.flat()), height: map.height, width: map.width },
-    {},
-  );
-  const view = $<HTMLCanvasElement>('view');
-  toCanvas(view, { data: overlay.data as Uint8Array, width: VIEW, height: VIEW });
-  const ctx = view.getContext('2d')!;
-  const scale = VIEW / side;
+type Patch = DetectorReport['patches'][number];
+const boxColor = (p: Patch) => BOX_COLORS[(p.rank - 1) % BOX_COLORS.length];
+
+/** Boxes the patches (strongest on top) with their rank and part, `scale` view px per input px. */
+function drawBoxes(ctx: CanvasRenderingContext2D, patches: readonly Patch[], scale: number): void {
   ctx.font = 'bold 13px system-ui, sans-serif';
   ctx.textBaseline = 'top';
-  [...report.patches].reverse().forEach((p) => {
-    const color = BOX_COLORS[(p.rank - 1) % BOX_COLORS.length];
+  [...patches].reverse().forEach((p) => {
     const w = p.window;
     const x = w.left * scale;
     const y = w.top * scale;
     ctx.lineWidth = p.rank === 1 ? 3 : 2;
-    ctx.strokeStyle = color;
+    ctx.strokeStyle = boxColor(p);
     ctx.strokeRect(x + 1, y + 1, (w.right - w.left) * scale - 2, (w.bottom - w.top) * scale - 2);
     const text = `${p.rank}${p.part ? ` ${p.part.name}` : ''}`;
     const tw = ctx.measureText(text).width + 6;
     const ty = Math.max(0, y - 17 < 0 ? y + 2 : y - 17);
     ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
     ctx.fillRect(x, ty, tw, 16);
-    ctx.fillStyle = color;
+    ctx.fillStyle = boxColor(p);
     ctx.fillText(text, x + 3, ty + 2);
   });
+}
 
+/**
+ * Draws the image the model ran on at `VIEW` px: under the heatmap of its patch map, with the
+ * strongest patches boxed; as it is when the model has no patch map (a full-image model).
+ */
+function drawView(report: DetectorReport, input: RgbImage): void {
+  const map = report.patchMap;
+  const big = resizeImageBilinear({ ...input, channels: 3 }, { width: VIEW, height: VIEW });
+  const view = $<HTMLCanvasElement>('view');
+  toCanvas(
+    view,
+    map
+      ? patchOverlay(
+          big,
+          { data: Float32Array.from(map.rows.flat()), height: map.height, width: map.width },
+          {},
+        )
+      : big,
+  );
+  view.setAttribute('aria-label', map ? 'patch heatmap' : 'the image as the model saw it');
+  $('legend').hidden = !map;
+  drawBoxes(view.getContext('2d')!, report.patches, VIEW / input.width);
+}
+
+function patchRow(p: Patch): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  const cells = [
+    String(p.rank),
+    p.score.toFixed(4),
+    fmtBox(p.window),
+    fmtBox(p.originalBox),
+    p.part ? `${p.part.name}` : '—',
+  ];
+  for (const c of cells) {
+    const td = document.createElement('td');
+    td.textContent = c;
+    tr.append(td);
+  }
+  tr.firstElementChild!.setAttribute('style', `color: ${boxColor(p)}`);
+  return tr;
+}
+
+function caption(report: DetectorReport): string {
+  const pre = report.preprocessing;
+  const seen =
+    `${probabilityLabel(report.score, 'fake')} · ${report.image.name ?? 'image'} (${report.image.width}×${report.image.height}) as the model saw it: ` +
+    `Lanczos to ${pre.loadSize} px, centre ${pre.inputSize}×${pre.inputSize}.`;
+  const map = report.patchMap;
+  return map
+    ? `${seen} Heatmap: the ${map.height}×${map.width} patch map, ` +
+        `boxes: the ${report.patches.length} most fake-looking patches (receptive field ${report.model.receptiveField?.rf ?? '?'} px).`
+    : `${seen} No heatmap: this model scores the whole image.`;
+}
+
+function render(report: DetectorReport, input: RgbImage, seconds: number): void {
+  drawView(report, input);
   const score = $<HTMLOutputElement>('score');
   score.textContent = report.score.toFixed(4);
   score.dataset.score = String(report.score);
@@ -232,34 +282,17 @@ function render(report: DetectorReport, input: RgbImage, seconds: number): void 
   const d = report.decision;
   $('band').textContent =
     `${d.calibration ? 'calibrated' : 'uncalibrated'} threshold ${d.threshold.toFixed(3)}; unsure in (${d.lower.toFixed(3)}, ${d.upper.toFixed(3)}]`;
-  $('caption').textContent =
-    `${probabilityLabel(report.score, 'fake')} · ${report.image.name ?? 'image'} (${report.image.width}×${report.image.height}) as the model saw it: ` +
-    `Lanczos to ${report.preprocessing.loadSize} px, centre ${side}×${side}. Heatmap: the ${map.height}×${map.width} patch map, ` +
-    `boxes: the ${report.patches.length} most fake-looking patches (receptive field ${report.model.receptiveField?.rf ?? '?'} px).`;
-  const rows = report.patches.map((p) => {
-    const tr = document.createElement('tr');
-    const cells = [
-      String(p.rank),
-      p.score.toFixed(4),
-      fmtBox(p.window),
-      fmtBox(p.originalBox),
-      p.part ? `${p.part.name}` : '—',
-    ];
-    for (const c of cells) {
-      const td = document.createElement('td');
-      td.textContent = c;
-      tr.append(td);
-    }
-    tr.firstElementChild!.setAttribute(
-      'style',
-      `color: ${BOX_COLORS[(p.rank - 1) % BOX_COLORS.length]}`,
-    );
-    return tr;
-  });
+  const noMap = $('map-note');
+  noMap.hidden = report.patchMap !== null;
+  noMap.textContent = report.patchMap
+    ? ''
+    : `${report.model.name} is a full-image classifier: it gives one score for the whole image and has no patch heatmap, so there are no patches to show.`;
+  $('caption').textContent = caption(report);
+  $('patches').hidden = report.patchMap === null;
   $('patches')
     .querySelector('tbody')!
-    .replaceChildren(...rows);
-  $('parts-note').textContent = parts.note;
+    .replaceChildren(...report.patches.map(patchRow));
+  $('parts-note').textContent = report.patchMap ? parts.note : '';
   $('timing').textContent = `Scored in ${(seconds * 1000).toFixed(0)} ms on ${tf.getBackend()}.`;
   $('result').hidden = false;
 }
@@ -271,24 +304,18 @@ async function analyse(file: File): Promise<void> {
   $('status').textContent = `${modelNote} · scoring ${file.name}…`;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
+    let input: RgbImage | undefined;
     const started = performance.now();
     const report = await detector.report(bytes, {
       name: file.name,
       topk: TOPK,
       segmenter: parts.segmenter,
       partGroup: parts.group,
+      onModelInput: (image) => (input = image), // decoded and resized once, by the detector
     });
     const seconds = (performance.now() - started) / 1000;
-    const input = await evalTransform(
-      await decodeImage(bytes, file.name),
-      resolveTransformConfig({
-        loadSize: detector.sizes.loadSize,
-        fineSize: detector.sizes.fineSize,
-        patchModel: true,
-      }),
-    );
     lastReport = report;
-    render(report, input, seconds);
+    render(report, input!, seconds);
     $('status').textContent = modelNote;
     setState('done');
   } catch (e) {
@@ -364,7 +391,7 @@ async function main(): Promise<void> {
   const response = await fetch(new URL('assets.json', location.href));
   if (!response.ok)
     throw new Error(`assets.json: HTTP ${response.status} (build with npm run browser-demo)`);
-  const assets = (await response.json()) as Assets;
+  const assets = (await response.json()) as StagedAssets;
   await loadJpegCodec();
   parts = await loadParts(assets);
   const asked = params.get('model');

@@ -98,8 +98,20 @@ export interface ExplainedPatch {
   readonly part: PatchPart | null;
 }
 
+/** Per-call options of `detect`, and through {@link ExplainOptions} of `explain` and `report`. */
+export interface DetectOptions {
+  /**
+   * Called once the model has run, with the 8-bit RGB image it ran on: the input after the
+   * resize and centre crop, before normalisation (`preprocessing.inputSize` pixels square).
+   * It lets an app show what the model saw without decoding and resizing the image a second
+   * time. The image is a new one, the caller's to keep; it holds no tensor.
+   * @defaultValue none
+   */
+  readonly onModelInput?: (image: RgbImage) => void;
+}
+
 /** Per-call options of `explain` and `report`. */
-export interface ExplainOptions {
+export interface ExplainOptions extends DetectOptions {
   /**
    * How many patches to return (at most the number of patches).
    * @defaultValue the detector's `topk` (5)
@@ -254,7 +266,7 @@ export class Detector {
     if (this.disposed) throw new Error('this detector was disposed');
   }
 
-  private async run(input: DetectorInput): Promise<Run> {
+  private async run(input: DetectorInput, options: DetectOptions): Promise<Run> {
     this.check();
     const prepared = await prepareInput(input, this.readFile);
     const { input: image, preprocessing } = await preprocessImage(
@@ -298,6 +310,7 @@ export class Detector {
       preprocessing,
       decision: this.band,
     };
+    options.onModelInput?.(image);
     return {
       detection,
       imageForSegmenter: typeof input === 'string' ? input : prepared.image,
@@ -313,11 +326,12 @@ export class Detector {
    * in Node and in a browser on the same backend.
    *
    * @param input - See {@link DetectorInput}. Tensors are read, not disposed.
+   * @param options - See {@link DetectOptions}.
    * @returns Plain values; no tensor is kept.
    * @throws On a bad input (see {@link DetectorInput}), or after `dispose()`.
    */
-  async detect(input: DetectorInput): Promise<Detection> {
-    return (await this.run(input)).detection;
+  async detect(input: DetectorInput, options: DetectOptions = {}): Promise<Detection> {
+    return (await this.run(input, options)).detection;
   }
 
   /**
@@ -348,7 +362,7 @@ export class Detector {
     if (target !== 'fake' && target !== 'real') {
       throw new Error(`target must be one of 'fake' | 'real', got ${JSON.stringify(target)}`);
     }
-    const { detection, imageForSegmenter } = await this.run(input);
+    const { detection, imageForSegmenter } = await this.run(input, options);
     const map = detection.patchMap!;
     const side = detection.preprocessing.inputSize;
     const rf = receptiveField(this.model);
@@ -385,7 +399,8 @@ export class Detector {
    * version. Full-image models get `patchMap: null` and no patches.
    *
    * @param input - See {@link DetectorInput}.
-   * @param options - {@link ExplainOptions} plus the image's name and the report's time.
+   * @param options - {@link ExplainOptions} plus the image's name and the report's time. The
+   *   report holds no pixels: `onModelInput` hands the model-input image over instead.
    * @returns A plain object; `JSON.stringify` it to save it.
    * @throws What `detect` throws; when Web Crypto (`crypto.subtle`) is unavailable.
    */
@@ -393,7 +408,12 @@ export class Detector {
     this.check();
     const result = this.isPatchModel
       ? await this.explain(input, options)
-      : { ...(await this.detect(input)), patches: [], segmented: false, target: 'fake' as const };
+      : {
+          ...(await this.detect(input, options)),
+          patches: [],
+          segmented: false,
+          target: 'fake' as const,
+        };
     const name =
       options.name ??
       (typeof input === 'string'

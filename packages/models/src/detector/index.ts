@@ -7,6 +7,7 @@ export {
   Detector,
   loadDetector,
   type Detection,
+  type DetectOptions,
   type DetectorInit,
   type DetectorSource,
   type Explanation,
