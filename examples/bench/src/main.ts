@@ -32,7 +32,7 @@ import {
   nativeKernelsActive,
   trainStep,
 } from '@patchfx/models';
-import { createDataParallel, defaultWorkerCount, type DataParallel } from '@patchfx/models/node';
+import { createDataParallel, type DataParallel } from '@patchfx/models/node';
 import {
   BACKEND_OPTION,
   parseOptions,
@@ -40,6 +40,7 @@ import {
   say,
   setupBackend,
   SMOKE_OPTION,
+  workerCount,
   SMOKE_SIZES,
   withSmoke,
 } from '@patchfx/example-common';
@@ -139,15 +140,6 @@ async function realBatch(
   return out;
 }
 
-/** `--workers`: `'auto'` or an integer ≥ 1. */
-function workersFor(option: string, backend: string): number {
-  if (option === 'auto') return defaultWorkerCount(backend);
-  const n = Number(option);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--workers must be 'auto' or a positive integer, got '${option}'`);
-  return n;
-}
-
 async function main(argv: readonly string[]): Promise<number | void> {
   const { values } = parseOptions(
     {
@@ -205,7 +197,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   say(
     `backend ${tf.getBackend()} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores): matmul peak ${peak.toFixed(1)} GFLOP/s (${peakN}³, 1 thread)`,
   );
-  const workers = workersFor(String(values.workers), backend);
+  const workers = workerCount(String(values.workers), backend);
   // Data-parallel timings: this thread and workers − 1 worker threads (createDataParallel).
   const parallel: DataParallel | null = workers > 1 ? await createDataParallel({ workers }) : null;
   const rows: Row[] = [];

@@ -7,3 +7,4 @@ export * from './report.js';
 export * from './predict.js';
 export * from './smoke.js';
 export * from './paired-source.js';
+export * from './workers.js';

@@ -22,6 +22,7 @@ import {
   say,
   setupBackend,
   SMOKE_OPTION,
+  workerCount,
   SMOKE_SIZES,
   withArchitectureSizes,
   withSmoke,
@@ -41,7 +42,6 @@ import {
 import {
   checkpointSink,
   createDataParallel,
-  defaultWorkerCount,
   loadCheckpoint,
   type DataParallel,
 } from '@patchfx/models/node';
@@ -61,15 +61,6 @@ const WORKERS_OPTION = {
   },
 };
 const OPTIONS = { ...TRAIN_OPTIONS, ...WORKERS_OPTION, ...HELP_OPTION, smoke: SMOKE_OPTION };
-
-/** `--workers`: `'auto'` or an integer ≥ 1. */
-function workersFor(option: string, backend: string): number {
-  if (option === 'auto') return defaultWorkerCount(backend);
-  const n = Number(option);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--workers must be 'auto' or a positive integer, got '${option}'`);
-  return n;
-}
 
 /** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
 function microBatchFor(
@@ -186,7 +177,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       log({ event: 'start', name: opt.name, which_model_netD: which, backend: tf.getBackend() });
     }
     const microBatch = microBatchFor(String(opt.micro_batch), tf.getBackend(), batchSize, fine);
-    const trainThreads = workersFor(String(workersOption), tf.getBackend());
+    const trainThreads = workerCount(String(workersOption), tf.getBackend());
     const workers = Math.max(0, Math.min(Number(opt.nThreads), cpus().length));
     const source = pairedSource({
       train: trainSplit,

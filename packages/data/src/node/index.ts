@@ -1,6 +1,7 @@
 /**
  * Node-only parts of `@patchfx/data`: image files and folders, the JPEG codec's WebAssembly
- * from `node_modules`, worker-thread batch loading and file audits. Imports `node:*`.
+ * from `node_modules`, worker-thread batch loading (and starting a package's worker thread from
+ * sources or `dist/`) and file audits. Imports `node:*`.
  */
 export { initNodeCodecs, loadImageFile } from './codecs.js';
 export {
@@ -19,6 +20,7 @@ export {
   type LoadedBatch,
 } from './loader.js';
 export { auditFiles, inspectImageFile } from './audit-files.js';
+export { startWorker, workerScriptBeside, type WorkerScript } from './worker-thread.js';
 export {
   synthesizeDataset,
   readGroundTruth,

@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { pairedLabels, planPairedEpoch, type PairedItem } from '../paired.js';
 import {
   resolveTransformConfig,
@@ -18,6 +14,7 @@ import {
   type BatchJobResult,
   type JobError,
 } from './batch-job.js';
+import { startWorker, workerScriptBeside } from './worker-thread.js';
 
 /** Options of {@link createBatchLoader}. */
 export interface BatchLoaderOptions {
@@ -90,48 +87,15 @@ interface Pool {
   close(): Promise<void>;
 }
 
-/**
- * The file URL of tsx's ESM API, resolved from this file (not from the working folder, so
- * programs run from anywhere). Only used when running from TypeScript sources.
- */
-let tsxEsmApiUrl: string | undefined;
-function tsxEsmApi(): string {
-  if (tsxEsmApiUrl) return tsxEsmApiUrl;
-  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports: Record<string, { import: string | { default: string } }>;
-  };
-  const entry = pkg.exports['./esm/api'].import;
-  tsxEsmApiUrl = pathToFileURL(
-    join(dirname(pkgPath), typeof entry === 'string' ? entry : entry.default),
-  ).href;
-  return tsxEsmApiUrl;
-}
-
-function workerScript(): { url: URL; source: boolean } {
-  const source = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL(source ? './loader-worker.ts' : './loader-worker.js', import.meta.url),
-    source,
-  };
-}
-
 function createPool(size: number): Pool {
-  const { url, source } = workerScript();
+  const script = workerScriptBeside(import.meta.url, 'loader-worker', 'loader-worker.js');
   type Waiter = { job: BatchJob; resolve: (r: BatchJobResult) => void; reject: (e: Error) => void };
   const queue: Waiter[] = [];
   const busy = new Map<Worker, Waiter>();
   const idle: Worker[] = [];
   let closed = false;
   const spawn = () => {
-    // From TypeScript sources (tests, tsx) the worker registers tsx before importing itself;
-    // tsx is resolved from here, not from the working folder (programs run from anywhere).
-    const w = source
-      ? new Worker(
-          `import(${JSON.stringify(tsxEsmApi())}).then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
-          { eval: true },
-        )
-      : new Worker(url);
+    const w = startWorker(script);
     w.on('message', (msg: { id: number; result?: BatchJobResult; error?: JobError }) => {
       const waiter = busy.get(w);
       busy.delete(w);
