@@ -131,15 +131,53 @@ export function readYamlOptions(path: string, specs: OptionSpecs): Options {
   return out;
 }
 
+/** The `--help` (`-h`) option: every program takes it through {@link parseOptions}. */
+export const HELP_OPTION: OptionSpec = Object.freeze({
+  type: 'boolean',
+  default: false,
+  short: 'h',
+  help: 'show this help and exit',
+});
+
+/**
+ * Thrown by {@link parseOptions} when the command line asks for `--help` (or `-h`); `runMain`
+ * prints {@link HelpRequested.text} on stdout and exits 0.
+ */
+export class HelpRequested extends Error {
+  constructor(readonly text: string) {
+    super('help requested (print HelpRequested.text and exit 0)');
+    this.name = 'HelpRequested';
+  }
+}
+
+/** Whether an argument list asks for help (`--help` or `-h` before any `--`). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
 /**
  * Parses the command line: `[config.yml] [positionals…] --option value …`. Each option's value
  * comes from the command line if given there, else the YAML config, else the default.
+ *
+ * Every program takes `--help` / `-h` here: it throws {@link HelpRequested} with the usage line
+ * and one line per option (`specs` plus `--help`), which `runMain` prints before exiting 0.
+ *
+ * @param program - The npm script name (`npm run <program> --`), also used in error messages.
+ * @param usage - The arguments part of the usage line. @defaultValue `'[options]'`
+ * @throws HelpRequested on `--help` / `-h`; Error on an unknown option (with a suggestion) or a
+ *   value of the wrong type.
  */
 export function parseOptions(
   specs: OptionSpecs,
   argv: readonly string[],
   program: string,
+  usage = '[options]',
 ): ParsedOptions {
+  if (wantsHelp(argv))
+    throw new HelpRequested(
+      helpText(`npm run ${program} --`, usage, { ...specs, help: HELP_OPTION }),
+    );
   const parseSpec: Record<
     string,
     { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
@@ -225,19 +263,24 @@ export function toYaml(values: Options): string {
   return stringifyYaml(clean, { lineWidth: 0 });
 }
 
-/** `--help` text. */
+/**
+ * `--help` text: the usage line, then one line per option: flag, type, description, allowed
+ * values and default.
+ */
 export function helpText(program: string, usage: string, specs: OptionSpecs): string {
+  const flags = Object.entries(specs).map(
+    ([k, s]) =>
+      `--${k}${s.short ? `, -${s.short}` : ''}${s.type === 'boolean' ? '' : ` <${s.type}>`}`,
+  );
+  const width = Math.min(32, Math.max(...flags.map((f) => f.length)));
   const lines = [`usage: ${program} ${usage}`, '', 'options:'];
-  for (const [k, s] of Object.entries(specs)) {
+  Object.values(specs).forEach((s, i) => {
     const def =
-      s.default === null
+      s.default === null || s.default === '' || s.default === false
         ? ''
         : ` [default: ${Array.isArray(s.default) ? s.default.join(',') : String(s.default)}]`;
-    const choices = s.choices ? ` (${s.choices.join('|')})` : '';
-    lines.push(
-      `  --${k}${s.type === 'boolean' ? '' : ' <' + s.type + '>'}${choices}${def}`,
-      `      ${s.help}`,
-    );
-  }
+    const choices = s.choices ? ` (${s.choices.join(' | ')})` : '';
+    lines.push(`  ${flags[i].padEnd(width)}  ${s.help}${choices}${def}`);
+  });
   return lines.join('\n');
 }

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@patchfx/models/backend';
+import { HelpRequested } from './options.js';
 
 /**
  * Runs a program's main function: prints errors as one clear line (the stack only with
- * `PATCHFX_DEBUG=1`) and exits non-zero on failure.
+ * `PATCHFX_DEBUG=1`) and exits non-zero on failure; prints `--help` ({@link HelpRequested}) and
+ * exits 0.
  */
 export function runMain(main: () => Promise<number | void>): void {
   // `npm run x -w pkg` runs in the package folder: resolve the user's paths where they typed them.
@@ -13,6 +15,11 @@ export function runMain(main: () => Promise<number | void>): void {
       process.exitCode = typeof code === 'number' ? code : 0;
     },
     (e: unknown) => {
+      if (e instanceof HelpRequested) {
+        process.stdout.write(`${e.text}\n`);
+        process.exitCode = 0;
+        return;
+      }
       const err = e as Error;
       process.stderr.write(`error: ${err?.message ?? String(e)}\n`);
       if (process.env.PATCHFX_DEBUG) process.stderr.write(`${err?.stack}\n`);

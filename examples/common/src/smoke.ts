@@ -20,7 +20,7 @@ import {
 import { checkpointSink } from '@patchfx/models/node';
 import { jsonlWriter, say } from './log.js';
 import { pairedSource } from './paired-source.js';
-import { expandName, toYaml, type OptionSpec, type Options } from './options.js';
+import { expandName, toYaml, wantsHelp, type OptionSpec, type Options } from './options.js';
 import { TRAIN_OPTIONS, withArchitectureSizes } from './reference-options.js';
 import { BACKEND_OPTION, setupBackend } from './run.js';
 
@@ -300,7 +300,7 @@ export function withSmoke(
 ): () => Promise<number | void> {
   return async () => {
     const argv = process.argv.slice(2);
-    if (!argv.includes('--smoke')) return main(argv);
+    if (!argv.includes('--smoke') || wantsHelp(argv)) return main(argv);
     const started = performance.now();
     const backend = backendArgument(argv) ?? plan.defaultBackend ?? String(BACKEND_OPTION.default);
     const ws = await createSmokeWorkspace(plan.needs, backend);
