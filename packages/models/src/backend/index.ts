@@ -79,3 +79,52 @@ export async function useBackend(name: BackendName): Promise<void> {
     );
   }
 }
+
+/** The backends {@link ensureBackend} tries when the app chose none, best first. */
+export const BACKEND_PREFERENCE = Object.freeze(['tensorflow', 'wasm', 'cpu'] as const);
+
+/** Options of {@link ensureBackend}. */
+export interface EnsureBackendOptions {
+  /**
+   * Called with the backend's name when `ensureBackend` had to choose one (not when the app
+   * had). @defaultValue none
+   */
+  readonly onChoose?: (name: BackendName) => void;
+}
+
+/**
+ * Makes sure tfjs has a backend. When the app registered one (imported a backend package, or
+ * called {@link useBackend}) it is left as it is; when the registry is empty, the best installed
+ * of `'tensorflow'` (tfjs-node-gpu, tfjs-node), `'wasm'` and `'cpu'` is started with
+ * {@link useBackend}, and `onChoose` hears which.
+ *
+ * @param options - See {@link EnsureBackendOptions}.
+ * @returns The name of the active backend.
+ * @throws When no backend package is installed, with the install command.
+ *
+ * @example
+ * ```ts doctest
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { ensureBackend } from '@patchfx/models/backend';
+ * (await ensureBackend()) === tf.getBackend(); // => true
+ * ```
+ */
+export async function ensureBackend(options: EnsureBackendOptions = {}): Promise<string> {
+  if (tf.engine().backendNames().length > 0) {
+    await tf.ready();
+    return tf.getBackend();
+  }
+  for (const name of BACKEND_PREFERENCE) {
+    try {
+      await useBackend(name);
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('Missing optional peer')) continue;
+      throw e;
+    }
+    options.onChoose?.(name);
+    return name;
+  }
+  throw new Error(
+    'no TensorFlow.js backend is installed: install one, e.g. `npm install @tensorflow/tfjs-backend-wasm@4.22.0`',
+  );
+}

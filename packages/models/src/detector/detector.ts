@@ -478,6 +478,21 @@ export class Detector {
   }
 }
 
+/**
+ * Throws at once, naming the fix, when the app has no tfjs backend (tfjs itself would fail
+ * later, deep inside tfjs-layers, with a bare "No backend found in registry").
+ */
+function assertBackendRegistered(): void {
+  if (tf.engine().backendNames().length > 0) return;
+  throw new Error(
+    "no TensorFlow.js backend is registered, so the detector's model cannot run. Choose one first: " +
+      "`import { useBackend } from '@patchfx/models/backend'; await useBackend('wasm');` " +
+      "(with @tensorflow/tfjs-backend-wasm installed; 'tensorflow' for tfjs-node, 'cpu' for tfjs-backend-cpu), " +
+      "or import a backend package yourself (in a browser e.g. '@tensorflow/tfjs-backend-webgl'). " +
+      "In Node, loadDetectorFromPath of '@patchfx/models/node' starts the best installed one itself.",
+  );
+}
+
 function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
   return typeof x === 'object' && x !== null && 'model' in x && 'metadata' in x && 'manifest' in x;
 }
@@ -560,6 +575,7 @@ export async function loadDetector(
   source: DetectorSource,
   options: LoadDetectorOptions = {},
 ): Promise<Detector> {
+  assertBackendRegistered();
   const { fetch: fetchFn, readFile, ...rest } = options;
   const config = resolveDetectorConfig(rest);
   const needYml = config.loadSize === null || config.fineSize === null;

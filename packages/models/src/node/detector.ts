@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImageDecodeError } from '@patchfx/data';
 import { initNodeCodecs } from '@patchfx/data/node';
+import { ensureBackend } from '../backend/index.js';
 import type { CheckpointReader } from '../io/checkpoint.js';
 import { loadDetector, type Detector, type LoadDetectorOptions } from '../detector/detector.js';
 import { resolveAtomicDir } from './atomic.js';
@@ -31,6 +32,10 @@ async function readImageFile(path: string): Promise<Uint8Array> {
  * The preprocessing size comes from `options.loadSize`/`fineSize`, else from the `opt.yml` in
  * the folder or in its parent (the run folder `npm run train` writes), else the architecture's
  * reference size (299 Xception, 224 ResNet).
+ *
+ * Backend: when the app chose none (no backend package imported, no `useBackend`), the best
+ * installed one (`tensorflow`, then `wasm`, then `cpu`) is started with `ensureBackend` of
+ * `@patchfx/models/backend`, and a warning on the console says which.
  *
  * @param dir - The checkpoint folder.
  * @param options - See `LoadDetectorOptions`.
@@ -73,6 +78,13 @@ export async function loadDetectorFromPath(
       throw e;
     }
   };
+  await ensureBackend({
+    onChoose: (name) =>
+      console.warn(
+        `patchfx: no TensorFlow.js backend was chosen, so patchfx started '${name}' (the best one installed). ` +
+          `To choose it yourself (and silence this), call \`await useBackend('${name}')\` of '@patchfx/models/backend' first.`,
+      ),
+  });
   await initNodeCodecs();
   return loadDetector({ read, where: dir }, { readFile: readImageFile, ...options });
 }
