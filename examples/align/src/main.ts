@@ -10,7 +10,6 @@ import { alignFace, createFaceLandmarker } from '@patchfx/segment/node';
 import { writePng } from '@patchfx/viz/node';
 import {
   BACKEND_OPTION,
-  helpText,
   parseOptions,
   runMain,
   say,
@@ -35,17 +34,12 @@ const OPTIONS: OptionSpecs = {
   quiet: { type: 'boolean', default: false, help: 'no progress lines' },
   backend: BACKEND_OPTION,
   smoke: SMOKE_OPTION,
-  help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 const USAGE = '<in dir> <out dir> [--size 128] [--min_face_score 0.5]';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const { values, positionals } = parseOptions(OPTIONS, argv, 'align');
-  if (values.help) {
-    say(helpText('npm run align --', USAGE, OPTIONS));
-    return 0;
-  }
+  const { values, positionals } = parseOptions(OPTIONS, argv, 'align', USAGE);
   if (positionals.length !== 2) {
     throw new Error(
       `align: give an input and an output folder (got ${positionals.length} arguments); usage: npm run align -- ${USAGE}`,

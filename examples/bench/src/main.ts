@@ -185,6 +185,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'bench',
+    '[--models a,b] [--sizes 128,299] [--torch] [--program] [--workers N] [--smoke]',
   );
   const smoke = Boolean(values.smoke);
   const backend = String(values.backend);

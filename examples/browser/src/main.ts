@@ -66,6 +66,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'browser-demo',
+    '[--port 5173] [--no-serve] [--model DIR | --seeded]',
   );
   const started = performance.now();
   const publicDir = resolve(String(values.public));

@@ -8,7 +8,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BACKEND_OPTION,
-  helpText,
   parseOptions,
   runMain,
   say,
@@ -78,17 +77,12 @@ const OPTIONS: OptionSpecs = {
   },
   backend: { ...BACKEND_OPTION, default: 'cpu' },
   smoke: SMOKE_OPTION,
-  help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 const USAGE = '<file.pth> [--which_model_netD NAME] [--out checkpoints/<name>] [--which_epoch TAG]';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const { values, positionals } = parseOptions(OPTIONS, argv, 'convert');
-  if (values.help) {
-    say(helpText('npm run convert --', USAGE, OPTIONS));
-    return 0;
-  }
+  const { values, positionals } = parseOptions(OPTIONS, argv, 'convert', USAGE);
   if (positionals.length !== 1) {
     throw new Error(
       `convert takes one checkpoint file, got ${positionals.length ? positionals.join(' ') : 'none'}; usage: npm run convert -- ${USAGE}`,

@@ -63,6 +63,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'demo',
+    '[--out demo-output] [--count 600] [--max_steps 50] [--smoke]',
   );
   const started = performance.now();
   const smoke = Boolean(values.smoke);

@@ -27,9 +27,10 @@ export function resolveTestOptions(
   argv: readonly string[],
   extra: OptionSpecs = {},
   program = 'evaluate',
+  usage = '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [options]',
 ): Options {
   const specs = { ...TEST_OPTIONS, ...extra };
-  const parsed = parseOptions(specs, argv, program);
+  const parsed = parseOptions(specs, argv, program, usage);
   const values: Options = { ...parsed.values };
   if (parsed.positionals.length) {
     throw new Error(

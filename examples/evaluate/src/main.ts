@@ -5,36 +5,19 @@
  *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test [--visualize --average_mode after_softmax --topn 10]
  */
 import {
-  helpText,
   runMain,
   say,
   setupBackend,
   smokeTestArgs,
   SMOKE_OPTION,
-  TEST_OPTIONS,
   withSmoke,
 } from '@patchfx/example-common';
 import { resolveTestOptions } from './config.js';
 import { runEvaluation } from './evaluate.js';
 import { writeRunReport } from '@patchfx/example-common';
 
-const HELP = {
-  help: { type: 'boolean' as const, default: false, help: 'show this help' },
-  smoke: SMOKE_OPTION,
-};
-
 async function main(argv: readonly string[]): Promise<number | void> {
-  if (argv.includes('--help')) {
-    say(
-      helpText(
-        'npm run evaluate --',
-        '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [options]',
-        { ...TEST_OPTIONS, ...HELP },
-      ),
-    );
-    return 0;
-  }
-  const opt = resolveTestOptions(argv, HELP);
+  const opt = resolveTestOptions(argv, { smoke: SMOKE_OPTION });
   if (!opt.name)
     throw new Error(
       'give --train_config checkpoints/<name>/opt.yml (or --name and the model options)',

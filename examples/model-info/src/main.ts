@@ -3,7 +3,6 @@
  */
 import {
   BACKEND_OPTION,
-  helpText,
   parseOptions,
   runMain,
   say,
@@ -33,17 +32,15 @@ const OPTIONS: OptionSpecs = {
   list: { type: 'boolean', default: false, help: 'list every model name' },
   backend: { ...BACKEND_OPTION, default: 'cpu' },
   smoke: SMOKE_OPTION,
-  help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const { values } = parseOptions(OPTIONS, argv, 'model-info');
-  if (values.help) {
-    say(
-      helpText('npm run model-info --', '[--which_model_netD NAME] [--size N] [--json]', OPTIONS),
-    );
-    return 0;
-  }
+  const { values } = parseOptions(
+    OPTIONS,
+    argv,
+    'model-info',
+    '[--which_model_netD NAME] [--size N] [--json] [--list]',
+  );
   if (values.list) {
     say(listModelNames().join('\n'));
     return 0;

@@ -22,7 +22,12 @@ import { resolveTestOptions } from '@patchfx/example-evaluate';
 import { selectPatches, writePatches } from './patches.js';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const opt = resolveTestOptions(argv, { smoke: SMOKE_OPTION }, 'patches');
+  const opt = resolveTestOptions(
+    argv,
+    { smoke: SMOKE_OPTION },
+    'patches',
+    '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [--topn 10000 --unique]',
+  );
   const which = String(opt.which_model_netD);
   if (!isPatchModel(parseModelName(which)))
     throw new Error(`patches needs a patch model; '${which}' is a full-image classifier`);

@@ -51,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'preprocess',
+    '<in dir> <out dir> [--size 128] [--resample lanczos] [--format png|jpeg --quality Q] [--align]',
   );
   const [inDir, outDir] = positionals;
   if (!inDir || !outDir)

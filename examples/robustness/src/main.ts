@@ -52,7 +52,12 @@ function numbers(list: unknown, flag: string): number[] {
 }
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const base = resolveTestOptions(argv, SWEEPS, 'robustness');
+  const base = resolveTestOptions(
+    argv,
+    SWEEPS,
+    'robustness',
+    '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [--jpeg 90,70,50] [--blur 3,5] [--resize 0.5]',
+  );
   await setupBackend(String(base.backend));
   const stem = MODE_STEM[String(base.mode)];
   const sweeps: { name: string; flag: string; param: string; values: number[] }[] = [

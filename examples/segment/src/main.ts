@@ -11,7 +11,6 @@ import { SEGMENTER_KINDS, type SegmenterKind } from '@patchfx/segment';
 import { createSegmenter } from '@patchfx/segment/node';
 import {
   BACKEND_OPTION,
-  helpText,
   parseOptions,
   readYamlOptions,
   runExample,
@@ -58,17 +57,12 @@ const OPTIONS: OptionSpecs = {
   quiet: { type: 'boolean', default: false, help: 'no progress lines' },
   backend: BACKEND_OPTION,
   smoke: SMOKE_OPTION,
-  help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
 const USAGE = '<patches_top<n> folder> [--segmenter face-parser|label-maps] [--seed 0]';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const { values, positionals } = parseOptions(OPTIONS, argv, 'segment');
-  if (values.help) {
-    say(helpText('npm run segment --', USAGE, OPTIONS));
-    return 0;
-  }
+  const { values, positionals } = parseOptions(OPTIONS, argv, 'segment', USAGE);
   if (positionals.length !== 1) {
     throw new Error(
       `segment: give one patches folder (got ${positionals.length}); usage: npm run segment -- ${USAGE}`,

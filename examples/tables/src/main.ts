@@ -39,6 +39,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'tables',
+    '[results_dir] [--mode avg_after_softmax] [--partition test] [--which_epoch bestval]',
   );
   const resultsDir = positionals[0] ?? './results';
   const t = collectTables(resultsDir, {

@@ -73,6 +73,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'test-runs',
+    '<checkpoint_dir> <group> <partition> [--groups file.yml] [--dataroot dir]',
   );
   const [checkpointDir, group, partition] = positionals;
   if (!checkpointDir || !group || !partition)

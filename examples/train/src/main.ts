@@ -13,7 +13,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   TRAIN_OPTIONS,
   expandName,
-  helpText,
   jsonlWriter,
   parseOptions,
   pairedSource,
@@ -47,7 +46,6 @@ import {
 } from '@patchfx/models/node';
 import { prepareRunFolder, takeLock } from './run-folder.js';
 
-const HELP_OPTION = { help: { type: 'boolean' as const, default: false, help: 'show this help' } };
 /**
  * How many threads train (data-parallel). A property of the machine, not of the run: it is not
  * saved in opt.yml (which evaluate and the other programs read too), and a resumed run takes
@@ -60,7 +58,7 @@ const WORKERS_OPTION = {
     help: "patchfx: threads that train, this one included (data-parallel, each with its own backend and model replica); 'auto': 2 on wasm with ≥ 2 cores, else 1",
   },
 };
-const OPTIONS = { ...TRAIN_OPTIONS, ...WORKERS_OPTION, ...HELP_OPTION, smoke: SMOKE_OPTION };
+const OPTIONS = { ...TRAIN_OPTIONS, ...WORKERS_OPTION, smoke: SMOKE_OPTION };
 
 /** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
 function microBatchFor(
@@ -82,18 +80,13 @@ function microBatchFor(
 }
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const parsed = parseOptions(OPTIONS, argv, 'train');
-  if (parsed.values.help) {
-    say(
-      helpText(
-        'npm run train --',
-        '[opt.yml] --real_im_path DIR --fake_im_path DIR [options]',
-        OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  const { help: _help, smoke: _smoke, workers: workersOption, ...raw } = parsed.values;
+  const parsed = parseOptions(
+    OPTIONS,
+    argv,
+    'train',
+    '[opt.yml] --real_im_path DIR --fake_im_path DIR [options]',
+  );
+  const { smoke: _smoke, workers: workersOption, ...raw } = parsed.values;
   let opt = withArchitectureSizes({ ...raw, isTrain: true });
   opt = expandName(opt);
   const modelKind = opt.model;
