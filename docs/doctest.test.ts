@@ -5,7 +5,9 @@
  * type-checked by `npm run typecheck:docs`.
  */
 import { pathToFileURL } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, inject, test } from 'vitest';
+import { useBackend } from '@patchfx/models/backend';
 import { withNoLeaks } from '@patchfx/test-utils';
 import { extractAll, REPO_ROOT } from './doctest/extract.js';
 
@@ -13,6 +15,12 @@ import { extractAll, REPO_ROOT } from './doctest/extract.js';
 if (process.cwd() !== REPO_ROOT) process.chdir(REPO_ROOT);
 
 const snippets = extractAll();
+
+// A snippet may start another backend, as an app would (`await useBackend('wasm')`); the next
+// one starts on the project's backend again.
+afterEach(async () => {
+  if (tf.getBackend() !== inject('backend')) await useBackend(inject('backend'));
+});
 
 describe('doctest', () => {
   test('finds the fences', () => {
