@@ -124,8 +124,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
   say(
     `data: ${trainSplit.real.length} real + ${trainSplit.fake.length} fake train, ${valSplit.real.length} + ${valSplit.fake.length} val`,
   );
-  const audit = await auditFiles(trainSplit.real.slice(0, 200), trainSplit.fake.slice(0, 200));
+  const audit = await auditFiles(trainSplit.real, trainSplit.fake, { maxFiles: 200 });
   for (const w of audit.warnings) say(`audit warning: ${w}`);
+  for (const n of audit.notes) say(`audit note: ${n}`);
 
   const runDir = resolve(String(opt.checkpoints_dir), String(opt.name));
   const status = prepareRunFolder(runDir, opt, TRAIN_OPTIONS);

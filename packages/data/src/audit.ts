@@ -89,7 +89,10 @@ export function inspectImage(bytes: Uint8Array, file: string): ImageFileInfo {
 
 /** Counts and ranges of one side of a dataset. */
 export interface DatasetSideSummary {
+  /** Files audited (the figures below count these). */
   readonly count: number;
+  /** Files on this side; more than `count` when the audit took a sample. */
+  readonly total: number;
   /** Files per format, e.g. `{ png: 73 }`. */
   readonly formats: Readonly<Record<string, number>>;
   /** Files per `WxH`. */
@@ -141,12 +144,21 @@ function count(infos: readonly ImageFileInfo[], key: (i: ImageFileInfo) => strin
  * Summarises one side of a dataset.
  *
  * @param infos - From {@link inspectImage}.
+ * @param total - Files on this side when `infos` is a sample of them. @defaultValue `infos.length`
  */
-export function summarizeImages(infos: readonly ImageFileInfo[]): DatasetSideSummary {
+export function summarizeImages(
+  infos: readonly ImageFileInfo[],
+  total: number = infos.length,
+): DatasetSideSummary {
+  if (!Number.isInteger(total) || total < infos.length)
+    throw new Error(
+      `summarizeImages: total must be an integer ≥ the ${infos.length} files given, got ${total}`,
+    );
   const ok = infos.filter((i) => !i.error);
   const bytes = infos.map((i) => i.fileBytes);
   return {
     count: infos.length,
+    total,
     formats: count(infos, (i) => i.format),
     sizes: count(ok, (i) => (i.width ? `${i.width}x${i.height}` : undefined)),
     bitDepths: count(ok, (i) => (i.bitDepth ? String(i.bitDepth) : undefined)),
@@ -190,17 +202,31 @@ function compare(
   }
 }
 
+/** Options of {@link auditDataset}. */
+export interface AuditOptions {
+  /**
+   * Real files in all, when `real` is a sample of them (the class-balance check and the notes
+   * use it). @defaultValue `real.length`
+   */
+  readonly realTotal?: number;
+  /** Fake files in all, when `fake` is a sample of them. @defaultValue `fake.length` */
+  readonly fakeTotal?: number;
+}
+
 /**
  * Compares the real and fake sides of a dataset.
  *
  * Warns (total-variation distance of the two distributions > 0.1) when formats, sizes, bit
  * depths, colour types, JPEG subsampling or JPEG qualities differ, when median bytes per pixel
  * differ by more than 1.5×, when a side has unreadable files, and when the classes are
- * imbalanced beyond 1:2. Identical containers cannot show earlier history (a JPEG re-saved as
- * PNG), which the `notes` say.
+ * imbalanced beyond 1:2 (on the total counts). Identical containers cannot show earlier history
+ * (a JPEG re-saved as PNG), which the `notes` say. When a side is a sample (`options.realTotal`
+ * or `fakeTotal` larger than the files given), the first note says so: "audited an even sample
+ * of 200 of 361 fake files".
  *
- * @param real - {@link inspectImage} results for the real files.
+ * @param real - {@link inspectImage} results for the real files (all of them, or a sample).
  * @param fake - The same for the fake files.
+ * @param options - The total counts when `real` or `fake` is a sample.
  * @returns Both summaries, warnings and notes.
  *
  * @example
@@ -214,9 +240,10 @@ function compare(
 export function auditDataset(
   real: readonly ImageFileInfo[],
   fake: readonly ImageFileInfo[],
+  options: AuditOptions = {},
 ): DatasetAudit {
-  const r = summarizeImages(real);
-  const f = summarizeImages(fake);
+  const r = summarizeImages(real, options.realTotal);
+  const f = summarizeImages(fake, options.fakeTotal);
   const warnings: string[] = [];
   compare(warnings, 'formats', r.formats, f.formats, r.count, f.count);
   compare(warnings, 'image sizes', r.sizes, f.sizes, r.count, f.count);
@@ -243,12 +270,25 @@ export function auditDataset(
   }
   if (r.unreadable.length) warnings.push(`${r.unreadable.length} real file(s) unreadable`);
   if (f.unreadable.length) warnings.push(`${f.unreadable.length} fake file(s) unreadable`);
-  if (r.count && f.count && Math.max(r.count, f.count) / Math.min(r.count, f.count) > 2) {
+  if (r.total && f.total && Math.max(r.total, f.total) / Math.min(r.total, f.total) > 2) {
     warnings.push(
-      `class imbalance: ${r.count} real vs ${f.count} fake (paired batches cycle the smaller side)`,
+      `class imbalance: ${r.total} real vs ${f.total} fake (paired batches cycle the smaller side)`,
     );
   }
   const notes: string[] = [];
+  const sampled = (
+    [
+      ['real', r],
+      ['fake', f],
+    ] as const
+  )
+    .filter(([, side]) => side.total > side.count)
+    .map(([name, side]) => `${side.count} of ${side.total} ${name}`);
+  if (sampled.length) {
+    notes.push(
+      `audited an even sample of ${sampled.join(' and ')} files (the other figures count the sample)`,
+    );
+  }
   if (warnings.every((w) => !w.startsWith('formats') && !w.startsWith('image sizes'))) {
     notes.push(
       `both sides are ${describe(r.formats, r.count)} at ${describe(r.sizes, r.count)}: the files do not show earlier history (a JPEG or a resize before the last save); check how each side was made`,

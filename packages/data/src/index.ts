@@ -83,5 +83,6 @@ export {
   type ImageFileInfo,
   type DatasetAudit,
   type DatasetSideSummary,
+  type AuditOptions,
 } from './audit.js';
 export * from './synthetic/index.js';

@@ -198,6 +198,30 @@ describe('auditFiles', () => {
     expect(audit.warnings).toContain('1 fake file(s) unreadable');
     expect(audit.fake.unreadable[0]).toMatch(/bad\.jpg: not an image/);
   });
+
+  test('a sampled audit reports the true class counts and says it sampled', async () => {
+    // 3 reals, 9 fakes (the last 4 a different size), at most 4 files audited per side.
+    const dir = tempDir();
+    const real = [0, 1, 2].map((i) => join(dir, `r${i}.png`));
+    const fake = Array.from({ length: 9 }, (_, i) => join(dir, `f${i}.png`));
+    real.forEach((f, i) => writeFileSync(f, pngBytes(16, 16, 10 * i)));
+    fake.forEach((f, i) => writeFileSync(f, pngBytes(i < 5 ? 16 : 24, 16, 10 * i)));
+    const audit = await auditFiles(real, fake, { maxFiles: 4 });
+    expect([audit.real.count, audit.real.total]).toEqual([3, 3]);
+    expect([audit.fake.count, audit.fake.total]).toEqual([4, 9]);
+    // An even sample over the whole list (indices 0, 2, 4, 6), not the first 4 files.
+    expect(audit.fake.sizes).toEqual({ '16x16': 3, '24x16': 1 });
+    expect(audit.warnings).toContain(
+      'class imbalance: 3 real vs 9 fake (paired batches cycle the smaller side)',
+    );
+    expect(audit.notes).toContain(
+      'audited an even sample of 4 of 9 fake files (the other figures count the sample)',
+    );
+    // Not sampled: no note, and the counts are the totals.
+    const whole = await auditFiles(real, fake);
+    expect([whole.fake.count, whole.fake.total]).toEqual([9, 9]);
+    expect(whole.notes.some((n) => n.startsWith('audited'))).toBe(false);
+  });
 });
 
 describe.skipIf(!hasSharedFaces)('shared/faces-dev', () => {
@@ -212,24 +236,30 @@ describe.skipIf(!hasSharedFaces)('shared/faces-dev', () => {
     expect([img.width, img.height]).toEqual([128, 128]);
     const real = (await discoverImages(join(FACES_DEV_DIR, 'real'))).files;
     const fake = (await discoverImages(join(FACES_DEV_DIR, 'fake'))).files;
-    const audit = await auditFiles(real, fake);
+    // As the train program audits: at most 200 files per side.
+    const audit = await auditFiles(real, fake, { maxFiles: 200 });
     expect(audit.real).toMatchObject({
       count: 73,
+      total: 73,
       formats: { png: 73 },
       sizes: { '128x128': 73 },
       bitDepths: { 8: 73 },
       colors: { rgb: 73 },
     });
     expect(audit.fake).toMatchObject({
-      count: 300,
-      formats: { png: 300 },
-      sizes: { '128x128': 300 },
-      bitDepths: { 8: 300 },
+      count: 200,
+      total: 300,
+      formats: { png: 200 },
+      sizes: { '128x128': 200 },
+      bitDepths: { 8: 200 },
     });
     expect(audit.warnings).toEqual([
       'class imbalance: 73 real vs 300 fake (paired batches cycle the smaller side)',
     ]);
-    expect(audit.notes[0]).toMatch(
+    expect(audit.notes[0]).toBe(
+      'audited an even sample of 200 of 300 fake files (the other figures count the sample)',
+    );
+    expect(audit.notes[1]).toMatch(
       /both sides are png at 128x128: the files do not show earlier history/,
     );
   });

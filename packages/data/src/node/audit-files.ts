@@ -15,21 +15,48 @@ export async function inspectImageFile(path: string): Promise<ImageFileInfo> {
   }
 }
 
+/** Options of {@link auditFiles}. */
+export interface AuditFilesOptions {
+  /**
+   * Inspect at most this many files per side, evenly spaced over the list (a large folder is
+   * audited in bounded time); the class counts and the notes still use every file.
+   * @defaultValue `Infinity` (every file)
+   */
+  readonly maxFiles?: number;
+}
+
+/** At most `n` items of `xs`, evenly spaced over the whole list (the first one included). */
+function evenSample<T>(xs: readonly T[], n: number): readonly T[] {
+  if (xs.length <= n) return xs;
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]);
+}
+
 /**
- * `auditDataset` on files: inspects every real and fake file's header (no pixels decoded).
+ * `auditDataset` on files: inspects every real and fake file's header (no pixels decoded), or
+ * an even sample of at most `options.maxFiles` per side.
  *
  * @param real - Real image paths.
  * @param fake - Fake image paths.
- * @returns The audit (summaries, warnings, notes).
+ * @param options - `maxFiles`: the sample size per side.
+ * @returns The audit (summaries, warnings, notes); when it sampled, `count` is the files
+ *   audited, `total` the files given, and the first note says "audited an even sample of …".
+ * @throws Error when `maxFiles` is not a positive integer (or `Infinity`).
  */
 export async function auditFiles(
   real: readonly string[],
   fake: readonly string[],
+  options: AuditFilesOptions = {},
 ): Promise<DatasetAudit> {
+  const max = options.maxFiles ?? Infinity;
+  if (max !== Infinity && (!Number.isInteger(max) || max < 1))
+    throw new Error(`auditFiles: maxFiles must be a positive integer, got ${max}`);
   const inspect = async (paths: readonly string[]) => {
     const out: ImageFileInfo[] = [];
-    for (const p of paths) out.push(await inspectImageFile(p));
+    for (const p of evenSample(paths, max)) out.push(await inspectImageFile(p));
     return out;
   };
-  return auditDataset(await inspect(real), await inspect(fake));
+  return auditDataset(await inspect(real), await inspect(fake), {
+    realTotal: real.length,
+    fakeTotal: fake.length,
+  });
 }
