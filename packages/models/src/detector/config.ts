@@ -2,7 +2,13 @@
  * The detector's construction settings, their defaults and validation.
  */
 import { resolveAverageMode, type ImageAverageMode } from '@patchfx/metrics';
-import type { DetectorCalibration } from './decision.js';
+import type {
+  CheckpointManifest,
+  CheckpointPreprocessing,
+  CheckpointReader,
+} from '../io/checkpoint.js';
+import { checkCalibration, type DetectorCalibration } from './decision.js';
+import type { ResolvedSizes } from './preprocess.js';
 
 /**
  * What a detector is set up with. JSON-serialisable (a stored calibration included), so an app
@@ -11,14 +17,15 @@ import type { DetectorCalibration } from './decision.js';
 export interface DetectorConfig {
   /**
    * Shorter side after the Lanczos resize (`--loadSize`); patch models then see the centre
-   * `loadSize × loadSize` square. `null`: from the run's `opt.yml`, else the architecture's
-   * reference size (see {@link defaultInputSize}).
+   * `loadSize × loadSize` square. `null`: what the checkpoint records (`checkpoint.json`),
+   * else the run's `opt.yml`, else the architecture's reference size (see
+   * {@link defaultInputSize}).
    * @defaultValue null
    */
   readonly loadSize: number | null;
   /**
    * Centre crop of full-image models (`--fineSize`); patch models ignore it, as evaluation
-   * does. `null`: from `opt.yml`, else `loadSize`.
+   * does. `null`: from the checkpoint, else `opt.yml`, else `loadSize`.
    * @defaultValue null
    */
   readonly fineSize: number | null;
@@ -39,7 +46,9 @@ export interface DetectorConfig {
    */
   readonly abstainOddsRatio: number;
   /**
-   * A threshold fitted by `calibrate` (it then replaces `threshold`).
+   * A threshold (and band) fitted by `calibrate` or `fitCalibration`; it then replaces
+   * `threshold`. `loadDetector` takes the checkpoint's stored calibration (the train program
+   * stores one) unless `calibration` or `threshold` is given.
    * @defaultValue null
    */
   readonly calibration: DetectorCalibration | null;
@@ -113,19 +122,7 @@ export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): Det
       `abstainOddsRatio must be a number ≥ 1 (1 = no abstain band), got ${JSON.stringify(c.abstainOddsRatio)}`,
     );
   }
-  if (c.calibration !== null) {
-    const cal = c.calibration;
-    if (
-      typeof cal !== 'object' ||
-      typeof cal.threshold !== 'number' ||
-      Number.isNaN(cal.threshold) ||
-      !(cal.targetFpr >= 0 && cal.targetFpr <= 1)
-    ) {
-      throw new Error(
-        `calibration must be what calibrate() returned ({ threshold, targetFpr, fpr, count }), got ${JSON.stringify(cal)}`,
-      );
-    }
-  }
+  if (c.calibration !== null) checkCalibration(c.calibration, 'calibration');
   if (!(Number.isInteger(c.topk) && c.topk >= 1)) {
     throw new Error(`topk must be a positive integer, got ${JSON.stringify(c.topk)}`);
   }
@@ -174,4 +171,105 @@ export function readOptYmlSizes(text: string): { loadSize?: number; fineSize?: n
     if (m) out[m[1] as 'loadSize' | 'fineSize'] = Number(m[2]);
   }
   return out;
+}
+
+/** A warning, e.g. what a detector assumed about a checkpoint that does not say. */
+export type OnWarning = (message: string) => void;
+
+async function readOptYml(
+  read: CheckpointReader,
+): Promise<{ loadSize?: number; fineSize?: number; file?: string }> {
+  for (const name of ['opt.yml', '../opt.yml']) {
+    const bytes = await read(name);
+    if (bytes) {
+      const sizes = readOptYmlSizes(new TextDecoder().decode(bytes));
+      if (sizes.loadSize !== undefined || sizes.fineSize !== undefined) {
+        return { ...sizes, file: name };
+      }
+    }
+  }
+  return {};
+}
+
+/**
+ * Resolves a detector's preprocessing sizes: the `loadSize`/`fineSize` options, else what the
+ * checkpoint records (`manifest.preprocessing`), else an `opt.yml` in the checkpoint folder or
+ * its parent (read through `read`), else the architecture's reference size. A checkpoint that
+ * records no preprocessing (saved by an older patchfx) gets a warning saying what was assumed
+ * and from where, unless the options give the size.
+ *
+ * @param config - The detector config (its `loadSize`/`fineSize`).
+ * @param manifest - The checkpoint's manifest, or `null` for a bare `model.json`.
+ * @param read - Reads `opt.yml` beside the checkpoint; none: not looked for.
+ * @param where - The checkpoint's path or URL, for the warning.
+ * @param onWarning - Where the warning goes.
+ * @returns The sizes and their source.
+ */
+export async function resolveDetectorSizes(
+  config: Pick<DetectorConfig, 'loadSize' | 'fineSize'>,
+  manifest: Pick<CheckpointManifest, 'whichModelNetD' | 'preprocessing'> | null,
+  read: CheckpointReader | null,
+  where: string | null,
+  onWarning: OnWarning,
+): Promise<ResolvedSizes> {
+  const stored: CheckpointPreprocessing | undefined = manifest?.preprocessing;
+  if (config.loadSize !== null) {
+    let fine = config.fineSize ?? stored?.fineSize;
+    if (fine === undefined && read) fine = (await readOptYml(read)).fineSize;
+    return { loadSize: config.loadSize, fineSize: fine ?? config.loadSize, sizeSource: 'options' };
+  }
+  if (stored) {
+    return {
+      loadSize: stored.loadSize,
+      fineSize: config.fineSize ?? stored.fineSize,
+      sizeSource: 'checkpoint',
+    };
+  }
+  const yml = read ? await readOptYml(read) : {};
+  const name = manifest?.whichModelNetD ?? '';
+  const sizes: ResolvedSizes =
+    yml.loadSize !== undefined
+      ? {
+          loadSize: yml.loadSize,
+          fineSize: config.fineSize ?? yml.fineSize ?? yml.loadSize,
+          sizeSource: 'opt.yml',
+        }
+      : {
+          loadSize: defaultInputSize(name),
+          fineSize: config.fineSize ?? defaultInputSize(name),
+          sizeSource: 'default',
+        };
+  const from =
+    sizes.sizeSource === 'opt.yml'
+      ? `the ${yml.file === 'opt.yml' ? 'opt.yml in the folder' : 'opt.yml of the run folder above it'}`
+      : `the reference size of ${name || 'the architecture'} (opt.yml not found)`;
+  const what = where ? `checkpoint '${where}'` : 'the model';
+  onWarning(
+    `${what} does not record its preprocessing (saved by an older patchfx, or a bare model.json): ` +
+      `assumed loadSize ${sizes.loadSize}, fineSize ${sizes.fineSize} from ${from}. ` +
+      'If the model was trained at another size, pass loadSize/fineSize; re-save it with saveCheckpoint(dir, { model, preprocessing }) to record it.',
+  );
+  return sizes;
+}
+
+/**
+ * The calibration a detector starts with: the options' `calibration` when given (even `null`),
+ * none when the options give a `threshold`, else the checkpoint's stored one; with an explicit
+ * `abstainOddsRatio`, the stored threshold gets the odds band instead of its fitted band.
+ *
+ * @param options - The options as the caller gave them.
+ * @param stored - The checkpoint's calibration, if any.
+ * @returns The calibration to use, or `null`.
+ */
+export function chooseCalibration(
+  options: Partial<DetectorConfig>,
+  stored: DetectorCalibration | undefined,
+): DetectorCalibration | null {
+  if (options.calibration !== undefined) return options.calibration;
+  if (options.threshold !== undefined || !stored) return null;
+  if (options.abstainOddsRatio !== undefined && stored.band) {
+    const { band: _band, ...rest } = stored;
+    return rest;
+  }
+  return stored;
 }

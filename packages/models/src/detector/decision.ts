@@ -1,6 +1,7 @@
 /**
  * How a detector turns a score (P(fake)) into a label: a threshold with an abstain band around
- * it, set by default or fitted on known-real images ({@link calibrate}).
+ * it, set by default, fitted on known-real images ({@link calibrate}), or fitted on known reals
+ * and fakes ({@link fitCalibration}; the train program does it on its validation split).
  */
 
 /**
@@ -19,18 +20,62 @@ export const DETECTOR_LABELS = Object.freeze(['real', 'fake', 'unsure'] as const
 export type DetectorLabel = (typeof DETECTOR_LABELS)[number];
 
 /**
- * What a calibration on known-real images found ({@link calibrate}). JSON-serialisable: save it
- * and pass it back as `loadDetector(…, { calibration })`.
+ * What a calibration found: a threshold fitted on known-real images ({@link calibrate}), and,
+ * when fakes were scored too ({@link fitCalibration}; the train program does it on its
+ * validation split), the abstain band's edges. JSON-serialisable: a checkpoint stores it in
+ * `checkpoint.json`, and `loadDetector(…, { calibration })` takes it back.
  */
 export interface DetectorCalibration {
   /** Scores above this are `'fake'` at the target false-positive rate (before the band). */
   readonly threshold: number;
   /** The highest acceptable share of real images labelled fake that was asked for. */
   readonly targetFpr: number;
-  /** The share of the calibration images whose score is above `threshold` (≤ `targetFpr`). */
+  /** The share of the calibration reals whose score is above `threshold` (≤ `targetFpr`). */
   readonly fpr: number;
   /** How many known-real images the threshold was fitted on. */
   readonly count: number;
+  /**
+   * The abstain band fitted on labelled scores ({@link fitCalibration}); absent: the band is
+   * the odds band of `abstainOddsRatio` around `threshold`.
+   */
+  readonly band?: FittedBand;
+  /** What the calibration was fitted on, when recorded (the train program records it). */
+  readonly fittedOn?: CalibrationProvenance;
+}
+
+/**
+ * An abstain band fitted on the scores of known reals and known fakes: `'fake'` above `upper`
+ * (the threshold at the target FPR), `'real'` at or below `lower` (at most `targetFnr` of the
+ * fakes score there), `'unsure'` in between.
+ */
+export interface FittedBand {
+  /** Scores at or below this are `'real'`. */
+  readonly lower: number;
+  /** Scores above this are `'fake'` (the calibration's `threshold`). */
+  readonly upper: number;
+  /** The highest acceptable share of fake images labelled real that was asked for. */
+  readonly targetFnr: number;
+  /** The share of the calibration fakes whose score is at or below `lower` (≤ `targetFnr`). */
+  readonly fnr: number;
+  /** How many known-fake images the lower edge was fitted on. */
+  readonly fakeCount: number;
+}
+
+/** Where a calibration's images came from and which model scored them. */
+export interface CalibrationProvenance {
+  /** The data split, e.g. `'val'` (the train program's validation split). */
+  readonly split: string;
+  /** The folders of the real and the fake images (their common parent folder). */
+  readonly realFolder: string | null;
+  readonly fakeFolder: string | null;
+  /** The checkpoint that was calibrated, e.g. `'bestval'`. */
+  readonly checkpoint: string;
+  /** Its architecture, e.g. `'xception_block2'`. */
+  readonly model: string;
+  /** SHA-256 (hex) of its `weights.bin`: the calibration holds for these weights only. */
+  readonly weightsSha256: string;
+  /** When it was fitted (ISO 8601). */
+  readonly date: string;
 }
 
 /**
@@ -44,8 +89,11 @@ export interface DecisionBand {
   readonly lower: number;
   /** Scores above this are `'fake'`. */
   readonly upper: number;
-  /** The odds ratio that sets the band's width (1 = no band). */
-  readonly abstainOddsRatio: number;
+  /**
+   * The odds ratio that sets the band's width (1 = no band), or `null` when the band's edges
+   * were fitted (`calibration.band`).
+   */
+  readonly abstainOddsRatio: number | null;
   /** The calibration that set `threshold`, or `null` for a threshold given or defaulted. */
   readonly calibration: DetectorCalibration | null;
 }
@@ -113,13 +161,101 @@ export function labelScore(
   return 'unsure';
 }
 
-/** Builds the decision band for a threshold (or calibration) and odds ratio. */
+/**
+ * Builds the decision band in force: the calibration's fitted band when it has one, else the
+ * odds band of `abstainOddsRatio` around the calibration's threshold (or `threshold` without a
+ * calibration).
+ */
 export function decisionBand(
   threshold: number,
   abstainOddsRatio: number,
   calibration: DetectorCalibration | null,
 ): DecisionBand {
+  if (calibration?.band) {
+    const { lower, upper } = calibration.band;
+    return { threshold: calibration.threshold, lower, upper, abstainOddsRatio: null, calibration };
+  }
   const t = calibration ? calibration.threshold : threshold;
   const [lower, upper] = abstainBand(t, abstainOddsRatio);
   return { threshold: t, lower, upper, abstainOddsRatio, calibration };
+}
+
+const isRate = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
+
+/**
+ * Checks that a value is a {@link DetectorCalibration} (what `calibrate` or `fitCalibration`
+ * returned, read back from JSON).
+ *
+ * @param value - The value.
+ * @param what - Names it in the error, e.g. `'calibration'` or a file and field.
+ * @returns The value, typed.
+ * @throws Naming `what` and the first bad field.
+ */
+export function checkCalibration(value: unknown, what: string): DetectorCalibration {
+  const bad = (field: string, v: unknown) =>
+    new Error(
+      `${what}: ${field} is ${JSON.stringify(v)}; expected what calibrate() or fitCalibration() returned ({ threshold, targetFpr, fpr, count, band?, fittedOn? })`,
+    );
+  if (typeof value !== 'object' || value === null) throw bad('the calibration', value);
+  const c = value as Record<string, unknown>;
+  if (!isNumber(c.threshold)) throw bad('threshold', c.threshold);
+  if (!(isRate(c.targetFpr) && (c.targetFpr as number) < 1)) throw bad('targetFpr', c.targetFpr);
+  if (!isRate(c.fpr)) throw bad('fpr', c.fpr);
+  if (!isCount(c.count)) throw bad('count', c.count);
+  if (c.band !== undefined) {
+    const b = c.band as Record<string, unknown> | null;
+    if (typeof b !== 'object' || b === null) throw bad('band', b);
+    if (!isNumber(b.lower)) throw bad('band.lower', b.lower);
+    if (!(isNumber(b.upper) && (b.upper as number) >= (b.lower as number)))
+      throw bad('band.upper', b.upper);
+    if (!(isRate(b.targetFnr) && (b.targetFnr as number) < 1))
+      throw bad('band.targetFnr', b.targetFnr);
+    if (!isRate(b.fnr)) throw bad('band.fnr', b.fnr);
+    if (!isCount(b.fakeCount)) throw bad('band.fakeCount', b.fakeCount);
+  }
+  if (c.fittedOn !== undefined) {
+    const f = c.fittedOn as Record<string, unknown> | null;
+    if (typeof f !== 'object' || f === null) throw bad('fittedOn', f);
+    for (const k of ['split', 'checkpoint', 'model', 'weightsSha256', 'date'] as const) {
+      if (typeof f[k] !== 'string') throw bad(`fittedOn.${k}`, f[k]);
+    }
+    for (const k of ['realFolder', 'fakeFolder'] as const) {
+      if (!(f[k] === null || typeof f[k] === 'string')) throw bad(`fittedOn.${k}`, f[k]);
+    }
+  }
+  return value as DetectorCalibration;
+}
+
+const percent = (r: number) => `${+(100 * r).toFixed(2)} %`;
+const fixed = (v: number) => +v.toFixed(4);
+
+/**
+ * One sentence saying what a decision rule does and where it came from, for reports and logs.
+ *
+ * @param band - The rule (a detector's `decision`).
+ * @returns The sentence.
+ *
+ * @example
+ * ```ts doctest
+ * import { describeDecision, decisionBand } from '@patchfx/models';
+ * describeDecision(decisionBand(0.5, 1.5, null));
+ * // => "uncalibrated: 'fake' above 0.6, 'real' at or below 0.4, else 'unsure' (threshold 0.5, abstain odds ratio 1.5)"
+ * ```
+ */
+export function describeDecision(band: DecisionBand): string {
+  const rule = `'fake' above ${fixed(band.upper)}, 'real' at or below ${fixed(band.lower)}, else 'unsure'`;
+  const cal = band.calibration;
+  if (!cal) {
+    return `uncalibrated: ${rule} (threshold ${fixed(band.threshold)}, abstain odds ratio ${band.abstainOddsRatio})`;
+  }
+  const f = cal.fittedOn;
+  const on = f
+    ? `calibrated on the ${f.split} split (${cal.count} real${cal.band ? ` + ${cal.band.fakeCount} fake` : ''} images${f.realFolder ? ` from ${f.realFolder}${f.fakeFolder ? ` and ${f.fakeFolder}` : ''}` : ''}) with ${f.checkpoint} of ${f.model} (weights ${f.weightsSha256.slice(0, 12)}…) on ${f.date}`
+    : `calibrated on ${cal.count} known-real images`;
+  const rates = cal.band
+    ? `'fake' at FPR ≤ ${percent(cal.targetFpr)} (${percent(cal.fpr)} there), 'real' at FNR ≤ ${percent(cal.band.targetFnr)} (${percent(cal.band.fnr)} there)`
+    : `threshold ${fixed(cal.threshold)} at FPR ≤ ${percent(cal.targetFpr)} (${percent(cal.fpr)} there), abstain odds ratio ${band.abstainOddsRatio}`;
+  return `${on}: ${rule}; ${rates}`;
 }

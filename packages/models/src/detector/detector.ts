@@ -23,10 +23,11 @@ import {
 } from '../receptive-field.js';
 import { isPatchModel } from '../variants.js';
 import {
-  defaultInputSize,
-  readOptYmlSizes,
+  chooseCalibration,
   resolveDetectorConfig,
+  resolveDetectorSizes,
   type DetectorConfig,
+  type OnWarning,
 } from './config.js';
 import {
   decisionBand,
@@ -156,6 +157,12 @@ export interface LoadDetectorOptions extends Partial<DetectorConfig> {
   readonly fetch?: typeof fetch;
   /** Reads a file path given to `detect` (the Node loader sets it); none: paths are refused. */
   readonly readFile?: ReadFile;
+  /**
+   * Where warnings go: what was assumed for a checkpoint that does not record its
+   * preprocessing (see `resolveDetectorSizes`).
+   * @defaultValue console.warn
+   */
+  readonly onWarning?: OnWarning;
 }
 
 /** What the {@link Detector} constructor takes besides the checkpoint. */
@@ -257,7 +264,7 @@ export class Detector {
    */
   setCalibration(
     calibration: DetectorCalibration | null,
-    abstainOddsRatio = this.band.abstainOddsRatio,
+    abstainOddsRatio = this.band.abstainOddsRatio ?? this.config.abstainOddsRatio,
   ): void {
     this.band = decisionBand(this.config.threshold, abstainOddsRatio, calibration);
   }
@@ -497,43 +504,6 @@ function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
   return typeof x === 'object' && x !== null && 'model' in x && 'metadata' in x && 'manifest' in x;
 }
 
-async function readOptYml(
-  read: CheckpointReader,
-): Promise<{ loadSize?: number; fineSize?: number }> {
-  for (const name of ['opt.yml', '../opt.yml']) {
-    const bytes = await read(name);
-    if (bytes) {
-      const sizes = readOptYmlSizes(new TextDecoder().decode(bytes));
-      if (sizes.loadSize !== undefined || sizes.fineSize !== undefined) return sizes;
-    }
-  }
-  return {};
-}
-
-/** Resolves the preprocessing sizes: options, then `opt.yml`, then the architecture default. */
-function resolveSizes(
-  config: DetectorConfig,
-  fromYml: { loadSize?: number; fineSize?: number },
-  name: string,
-): ResolvedSizes {
-  if (config.loadSize !== null) {
-    return {
-      loadSize: config.loadSize,
-      fineSize: config.fineSize ?? fromYml.fineSize ?? config.loadSize,
-      sizeSource: 'options',
-    };
-  }
-  if (fromYml.loadSize !== undefined) {
-    return {
-      loadSize: fromYml.loadSize,
-      fineSize: config.fineSize ?? fromYml.fineSize ?? fromYml.loadSize,
-      sizeSource: 'opt.yml',
-    };
-  }
-  const size = defaultInputSize(name);
-  return { loadSize: size, fineSize: config.fineSize ?? size, sizeSource: 'default' };
-}
-
 /**
  * Loads a detector.
  *
@@ -547,10 +517,14 @@ function resolveSizes(
  * - a `tf.io.IOHandler` for a patchfx `model.json` + weights.
  * In Node, `loadDetectorFromPath(folder)` of `@patchfx/models/node` reads a folder.
  *
- * Preprocessing size: `options.loadSize`/`fineSize`, else the `loadSize`/`fineSize` of an
- * `opt.yml` in the checkpoint folder or its parent (the run folder the train program writes),
- * else the architecture's reference size ({@link defaultInputSize}). `detection.preprocessing`
- * records which (`sizeSource`).
+ * Preprocessing size: `options.loadSize`/`fineSize`, else what the checkpoint records (its
+ * `checkpoint.json`: the train and convert programs write it), else the `loadSize`/`fineSize`
+ * of an `opt.yml` in the checkpoint folder or its parent (the run folder), else the
+ * architecture's reference size (`defaultInputSize`); the last two warn (`onWarning`) that the
+ * size was assumed. `detection.preprocessing` records which (`sizeSource`).
+ *
+ * Decision: the checkpoint's stored calibration (the train program fits one on its validation
+ * split), unless `calibration` or `threshold` is given (see `chooseCalibration`).
  *
  * @param source - See above.
  * @param options - {@link DetectorConfig} fields, `fetch`, `readFile`.
@@ -576,32 +550,24 @@ export async function loadDetector(
   options: LoadDetectorOptions = {},
 ): Promise<Detector> {
   assertBackendRegistered();
-  const { fetch: fetchFn, readFile, ...rest } = options;
+  const { fetch: fetchFn, readFile, onWarning = console.warn, ...rest } = options;
   const config = resolveDetectorConfig(rest);
-  const needYml = config.loadSize === null || config.fineSize === null;
   let checkpoint: LoadedCheckpoint;
   let where: string | null;
-  let yml: { loadSize?: number; fineSize?: number } = {};
+  let read: CheckpointReader | null = null;
   if (typeof source === 'string' || source instanceof URL) {
     const reader = urlCheckpointReader(source, { fetch: fetchFn });
     where = reader.url;
+    read = reader.read;
     checkpoint = await decodeCheckpoint(reader.read, reader.url);
-    if (needYml) yml = await readOptYml(reader.read);
   } else if (isLoadedCheckpoint(source)) {
     checkpoint = source;
     where = null;
   } else if (typeof (source as { read?: unknown }).read === 'function') {
     const s = source as { read: CheckpointReader; where: string };
     where = s.where;
+    read = s.read;
     checkpoint = await decodeCheckpoint(s.read, s.where);
-    if (needYml) {
-      try {
-        yml = await readOptYml(s.read);
-      } catch (e) {
-        checkpoint.model.dispose();
-        throw e;
-      }
-    }
   } else if (typeof (source as tf.io.IOHandler).load === 'function') {
     registerCustomLayers();
     const model = await loadLayersModel(source as tf.io.IOHandler);
@@ -633,8 +599,14 @@ export async function loadDetector(
     );
   }
   try {
-    const sizes = resolveSizes(config, yml, checkpoint.metadata.whichModelNetD);
-    return new Detector(checkpoint, { config, sizes, source: where, readFile });
+    const sizes = await resolveDetectorSizes(config, checkpoint.manifest, read, where, onWarning);
+    const calibration = chooseCalibration(rest, checkpoint.manifest.calibration);
+    return new Detector(checkpoint, {
+      config: { ...config, calibration },
+      sizes,
+      source: where,
+      readFile,
+    });
   } catch (e) {
     checkpoint.model.dispose();
     throw e;

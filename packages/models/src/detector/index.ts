@@ -21,17 +21,31 @@ export {
   resolveDetectorConfig,
   defaultInputSize,
   readOptYmlSizes,
+  resolveDetectorSizes,
+  chooseCalibration,
   type DetectorConfig,
+  type OnWarning,
 } from './config.js';
 export {
   DETECTOR_LABELS,
   abstainBand,
   labelScore,
+  decisionBand,
+  describeDecision,
+  checkCalibration,
+  type CalibrationProvenance,
   type DecisionBand,
   type DetectorCalibration,
   type DetectorLabel,
+  type FittedBand,
 } from './decision.js';
-export { calibrate, type CalibrateOptions } from './calibrate.js';
+export {
+  calibrate,
+  fitCalibration,
+  DEFAULT_CALIBRATION_TARGETS,
+  type CalibrateOptions,
+  type FitCalibrationOptions,
+} from './calibrate.js';
 export {
   INPUT_KINDS,
   prepareInput,

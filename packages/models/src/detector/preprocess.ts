@@ -13,7 +13,7 @@ import {
 import type { InputKind } from './input.js';
 
 /** Where the preprocessing size came from. */
-export const SIZE_SOURCES = Object.freeze(['options', 'opt.yml', 'default'] as const);
+export const SIZE_SOURCES = Object.freeze(['options', 'checkpoint', 'opt.yml', 'default'] as const);
 
 /** One of {@link SIZE_SOURCES}. */
 export type SizeSource = (typeof SIZE_SOURCES)[number];

@@ -3,7 +3,7 @@
  */
 import type { ImageAverageMode } from '@patchfx/metrics';
 import type { ReceptiveField } from '../receptive-field.js';
-import type { DetectorCalibration, DetectorLabel } from './decision.js';
+import { describeDecision, type DetectorCalibration, type DetectorLabel } from './decision.js';
 import type { Detection, ExplainOptions, ExplainedPatch } from './detector.js';
 import type { PatchPart } from './parts.js';
 import type { PixelBox, Preprocessing } from './preprocess.js';
@@ -73,8 +73,12 @@ export interface DetectorReport {
     readonly threshold: number;
     readonly lower: number;
     readonly upper: number;
-    readonly abstainOddsRatio: number;
+    /** `null` when the band's edges were fitted (`calibration.band`). */
+    readonly abstainOddsRatio: number | null;
+    /** With what it was fitted on (`calibration.fittedOn`), when it was. */
     readonly calibration: DetectorCalibration | null;
+    /** The rule and its calibration in one sentence (`describeDecision`). */
+    readonly summary: string;
   };
   /** P(fake) per patch as `height` rows of `width` values; `null` for full-image models. */
   readonly patchMap: {
@@ -129,6 +133,7 @@ export function buildReport(
       upper: d.upper,
       abstainOddsRatio: d.abstainOddsRatio,
       calibration: d.calibration,
+      summary: describeDecision(d),
     },
     patchMap: map
       ? {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { METADATA_KEY, getModelMetadata, type ModelMetadata } from '../build.js';
+import { checkCalibration, type DetectorCalibration } from '../detector/decision.js';
 import { registerCustomLayers } from '../layers/register.js';
 import type { Adam, AdamState } from '../train/adam.js';
 
@@ -21,11 +22,117 @@ export const CHECKPOINT_FILES = Object.freeze({
 /** Training progress saved with a checkpoint (JSON). */
 export type TrainingState = Readonly<Record<string, unknown>>;
 
+/**
+ * How training cropped to `fineSize`: `'center'` (the default), `'random'` (`--random_crop`),
+ * `'random_resized'` (`--random_resized_crop`). Evaluation and the detector always take the
+ * centre crop (spec §3.4).
+ */
+export const TRAINING_CROPS = Object.freeze(['center', 'random', 'random_resized'] as const);
+
+/** One of {@link TRAINING_CROPS}. */
+export type TrainingCrop = (typeof TRAINING_CROPS)[number];
+
+/** The normalisation patchfx and the reference apply: `(x / 255 − 0.5) / 0.5`. */
+export const NORMALIZATION = Object.freeze({ scale: 255, mean: 0.5, std: 0.5 } as const);
+
+/**
+ * The preprocessing a model was trained with, stored in its `checkpoint.json` so that a
+ * checkpoint folder copied on its own (an app deploys `bestval/`) is run at the right size.
+ */
+export interface CheckpointPreprocessing {
+  /** Shorter side after the Lanczos resize (`--loadSize`). */
+  readonly loadSize: number;
+  /** Side of the training crop (`--fineSize`); full-image models also evaluate at it. */
+  readonly fineSize: number;
+  /** How training cropped (evaluation always takes the centre crop). */
+  readonly crop: TrainingCrop;
+  /** The resize filter (PIL-exact Lanczos, a = 3). */
+  readonly resample: 'lanczos';
+  /** `(x / scale − mean) / std` on every RGB channel. */
+  readonly normalization: typeof NORMALIZATION;
+}
+
+/**
+ * The preprocessing record of a model trained at `loadSize`/`fineSize`, for
+ * `saveCheckpoint(dir, { model, preprocessing })` and `checkpointSink(dir, { preprocessing })`.
+ *
+ * @param sizes - `loadSize`, `fineSize` (default: `loadSize`) and the training `crop`
+ *   (default `'center'`).
+ * @returns A complete, validated record.
+ * @throws When a size is not a positive integer or the crop is unknown.
+ *
+ * @example
+ * ```ts doctest
+ * import { checkpointPreprocessing } from '@patchfx/models';
+ * checkpointPreprocessing({ loadSize: 128 });
+ * // => { loadSize: 128, fineSize: 128, crop: 'center', resample: 'lanczos', normalization: { scale: 255, mean: 0.5, std: 0.5 } }
+ * ```
+ */
+export function checkpointPreprocessing(sizes: {
+  readonly loadSize: number;
+  readonly fineSize?: number;
+  readonly crop?: TrainingCrop;
+}): CheckpointPreprocessing {
+  return checkPreprocessing(
+    {
+      loadSize: sizes.loadSize,
+      fineSize: sizes.fineSize ?? sizes.loadSize,
+      crop: sizes.crop ?? 'center',
+      resample: 'lanczos',
+      normalization: { ...NORMALIZATION },
+    },
+    'preprocessing',
+  );
+}
+
+function checkPreprocessing(value: unknown, what: string): CheckpointPreprocessing {
+  const bad = (field: string, v: unknown, expected: string) =>
+    new Error(`${what}: ${field} is ${JSON.stringify(v)}, expected ${expected}`);
+  if (typeof value !== 'object' || value === null) {
+    throw bad('the preprocessing', value, '{ loadSize, fineSize, crop, resample, normalization }');
+  }
+  const p = value as Record<string, unknown>;
+  for (const k of ['loadSize', 'fineSize'] as const) {
+    if (!(Number.isInteger(p[k]) && (p[k] as number) >= 1)) {
+      throw bad(k, p[k], 'a positive integer');
+    }
+  }
+  if (!TRAINING_CROPS.includes(p.crop as TrainingCrop)) {
+    throw bad('crop', p.crop, `one of ${TRAINING_CROPS.map((c) => `'${c}'`).join(' | ')}`);
+  }
+  if (p.resample !== 'lanczos') throw bad('resample', p.resample, "'lanczos'");
+  const n = p.normalization as Record<string, unknown> | null;
+  if (
+    typeof n !== 'object' ||
+    n === null ||
+    n.scale !== NORMALIZATION.scale ||
+    n.mean !== NORMALIZATION.mean ||
+    n.std !== NORMALIZATION.std
+  ) {
+    throw bad(
+      'normalization',
+      n,
+      `${JSON.stringify(NORMALIZATION)} (the only normalisation patchfx applies)`,
+    );
+  }
+  return {
+    loadSize: p.loadSize as number,
+    fineSize: p.fineSize as number,
+    crop: p.crop as TrainingCrop,
+    resample: 'lanczos',
+    normalization: { ...NORMALIZATION },
+  };
+}
+
 /** What {@link encodeCheckpoint} stores. */
 export interface CheckpointContents {
   readonly model: LayersModel;
   readonly optimizer?: Adam;
   readonly state?: TrainingState;
+  /** The preprocessing the model was trained with ({@link checkpointPreprocessing}). */
+  readonly preprocessing?: CheckpointPreprocessing;
+  /** A calibration of this model (`fitCalibration`; the train program stores one). */
+  readonly calibration?: DetectorCalibration;
 }
 
 /** `checkpoint.json`. */
@@ -36,6 +143,10 @@ export interface CheckpointManifest {
   readonly hasOptimizer: boolean;
   readonly savedAt: string;
   readonly state: TrainingState;
+  /** The preprocessing the model was trained with; absent in checkpoints of older patchfx. */
+  readonly preprocessing?: CheckpointPreprocessing;
+  /** The calibration the detector uses unless told otherwise; absent when never calibrated. */
+  readonly calibration?: DetectorCalibration;
 }
 
 /** A loaded checkpoint. The caller owns `model` and the tensors of `optimizerState`. */
@@ -77,6 +188,9 @@ export async function encodeCheckpoint(
   contents: CheckpointContents,
 ): Promise<Map<string, Uint8Array>> {
   const { model, optimizer, state = {} } = contents;
+  const preprocessing =
+    contents.preprocessing && checkPreprocessing(contents.preprocessing, 'preprocessing');
+  if (contents.calibration) checkCalibration(contents.calibration, 'calibration');
   const metadata = getModelMetadata(model);
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
@@ -130,6 +244,8 @@ export async function encodeCheckpoint(
     hasOptimizer: optimizer != null,
     savedAt: new Date().toISOString(),
     state,
+    ...(preprocessing ? { preprocessing } : {}),
+    ...(contents.calibration ? { calibration: contents.calibration } : {}),
   };
   files.set(CHECKPOINT_FILES.manifest, encoder.encode(JSON.stringify(manifest, null, 2)));
   return files;
@@ -173,12 +289,20 @@ export async function decodeCheckpoint(
       );
     return bytes;
   };
+  const manifestFile = `${where}/${CHECKPOINT_FILES.manifest}`;
   const manifest = parseJson<CheckpointManifest>(
     await need(CHECKPOINT_FILES.manifest),
-    `${where}/${CHECKPOINT_FILES.manifest}`,
+    manifestFile,
   );
   if (manifest.format !== CHECKPOINT_FORMAT) {
     throw new Error(`'${where}' is not a patchfx checkpoint (format '${String(manifest.format)}')`);
+  }
+  const damaged = `${manifestFile} is damaged (fix or delete the field, or re-save the checkpoint)`;
+  if (manifest.preprocessing !== undefined) {
+    checkPreprocessing(manifest.preprocessing, `${damaged}: preprocessing`);
+  }
+  if (manifest.calibration !== undefined) {
+    checkCalibration(manifest.calibration, `${damaged}: calibration`);
   }
   if (manifest.version > CHECKPOINT_VERSION) {
     throw new Error(

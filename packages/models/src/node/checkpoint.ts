@@ -1,10 +1,13 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  CHECKPOINT_FILES,
   decodeCheckpoint,
   encodeCheckpoint,
   type CheckpointContents,
+  type CheckpointManifest,
+  type CheckpointPreprocessing,
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
 } from '../io/checkpoint.js';
@@ -12,8 +15,10 @@ import type { CheckpointSink } from '../train/fit.js';
 import { resolveAtomicDir, writeFolderAtomic } from './atomic.js';
 
 /**
- * Saves a checkpoint folder (topology, weights, optimizer state, training state). The write is
- * atomic: a process killed mid-save leaves the previous checkpoint loadable.
+ * Saves a checkpoint folder (topology, weights, optimizer state, training state, and the
+ * preprocessing and calibration when given: pass `preprocessing` so that the folder alone says
+ * how to run the model). The write is atomic: a process killed mid-save leaves the previous
+ * checkpoint loadable.
  *
  * @param dir - The checkpoint folder, e.g. `checkpoints/<name>/latest`.
  */
@@ -94,13 +99,56 @@ export function fileSystem(dir: string): tf.io.IOHandler {
 }
 
 /**
- * A {@link CheckpointSink} writing `<dir>/<tag>/` checkpoint folders (atomically) and appending
- * `ep: <E> acc_D_raw_val: <V>` lines to `<dir>/bestval_ep.txt`, as the reference does.
+ * Rewrites the `checkpoint.json` of a checkpoint folder (atomically, the other files as they
+ * were), e.g. to store a calibration fitted after training.
+ *
+ * @param dir - The checkpoint folder.
+ * @param update - Returns the new manifest from the current one.
+ * @throws When the folder or its `checkpoint.json` is missing or damaged.
  */
-export function checkpointSink(dir: string): CheckpointSink {
+export async function updateCheckpointManifest(
+  dir: string,
+  update: (manifest: CheckpointManifest) => CheckpointManifest,
+): Promise<void> {
+  const path = await resolveAtomicDir(resolve(dir));
+  if (!path) throw new Error(`no checkpoint at '${dir}': the folder does not exist`);
+  const files = new Map<string, Uint8Array>();
+  for (const name of await readdir(path)) {
+    files.set(name, new Uint8Array(await readFile(join(path, name))));
+  }
+  const bytes = files.get(CHECKPOINT_FILES.manifest);
+  if (!bytes) throw new Error(`checkpoint '${dir}' has no ${CHECKPOINT_FILES.manifest}`);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(bytes)) as CheckpointManifest;
+  } catch (e) {
+    throw new Error(
+      `${join(dir, CHECKPOINT_FILES.manifest)} is not valid JSON (${(e as Error).message}); the checkpoint is damaged`,
+    );
+  }
+  const next = update(manifest);
+  files.set(CHECKPOINT_FILES.manifest, new TextEncoder().encode(JSON.stringify(next, null, 2)));
+  await writeFolderAtomic(resolve(dir), files);
+}
+
+/** Options of {@link checkpointSink}. */
+export interface CheckpointSinkOptions {
+  /**
+   * The preprocessing the model is trained with (`checkpointPreprocessing`), written into
+   * every checkpoint so that a folder copied alone (e.g. `bestval/`) runs at the right size.
+   */
+  readonly preprocessing?: CheckpointPreprocessing;
+}
+
+/**
+ * A {@link CheckpointSink} writing `<dir>/<tag>/` checkpoint folders (atomically), each with
+ * `options.preprocessing`, and appending `ep: <E> acc_D_raw_val: <V>` lines to
+ * `<dir>/bestval_ep.txt`, as the reference does.
+ */
+export function checkpointSink(dir: string, options: CheckpointSinkOptions = {}): CheckpointSink {
   return {
     async save(tag, contents) {
-      await saveCheckpoint(join(dir, tag), contents);
+      await saveCheckpoint(join(dir, tag), { ...contents, preprocessing: options.preprocessing });
     },
     async onBestVal(epoch, value) {
       await appendFile(join(dir, 'bestval_ep.txt'), `ep: ${epoch} acc_D_raw_val: ${value}\n`);

@@ -3,7 +3,19 @@
  * data-parallel trainer (`createDataParallel`). Nothing here touches a tfjs backend on the
  * calling thread; only the trainer's worker threads (`data-parallel-worker.js`) start one.
  */
-export { saveCheckpoint, loadCheckpoint, fileSystem, checkpointSink } from './checkpoint.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  fileSystem,
+  checkpointSink,
+  updateCheckpointManifest,
+  type CheckpointSinkOptions,
+} from './checkpoint.js';
+export {
+  calibrateCheckpoints,
+  type CalibrateCheckpointsOptions,
+  type CheckpointCalibrated,
+} from './calibrate-run.js';
 export { writeFolderAtomic, resolveAtomicDir } from './atomic.js';
 export * from './torch.js';
 export { loadDetectorFromPath } from './detector.js';
