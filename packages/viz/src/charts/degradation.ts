@@ -24,7 +24,7 @@ export interface DegradationSeries {
  *
  * @param series - One or more lines.
  * @param options - Size, title, labels (default x "degradation", y "AP"), domains, legend
- *   corner (default bottom-left).
+ *   position (default below the plot).
  * @returns The `<svg>…</svg>` markup.
  * @throws If a series' arrays differ in length or an option is invalid.
  *
@@ -48,6 +48,5 @@ export function renderDegradationChart(
     label: 'metric vs degradation',
     xLabel: 'degradation',
     yLabel: 'AP',
-    legend: 'bottom-left',
   });
 }

@@ -23,18 +23,23 @@ export interface ChartOptions {
   /** Fixed y range `[min, max]`; default from the data (or [0, 1] for PR/ROC). */
   readonly yDomain?: readonly [number, number];
   /**
-   * Where the legend goes; `'none'` hides it.
-   * @defaultValue chart-specific
+   * Where the legend goes: `'below'` the plot area (never over the data), in a corner of the
+   * plot area, or `'none'`.
+   * @defaultValue `'below'`
    */
   readonly legend?: LegendPosition;
 }
 
-/** Legend placements inside the plot area. */
+/**
+ * Legend placements: `'below'` the plot area, in rows that wrap (the default: it never covers
+ * the data), or in a corner of the plot area (over whatever is plotted there).
+ */
 export const LEGEND_POSITIONS = Object.freeze([
   'top-right',
   'top-left',
   'bottom-right',
   'bottom-left',
+  'below',
   'none',
 ] as const);
 
@@ -214,7 +219,7 @@ export function axes(
   xTicks: readonly number[],
   yTicks: readonly number[],
   labels: { x: string; y: string; title?: string },
-  options: { xTickLabels?: boolean } = {},
+  options: { xTickLabels?: boolean; xLabelY?: number } = {},
 ): string {
   const parts: string[] = [];
   for (const t of yTicks) {
@@ -247,7 +252,7 @@ export function axes(
     `<rect x="${fmt(f.left)}" y="${fmt(f.top)}" width="${fmt(f.right - f.left)}" height="${fmt(f.bottom - f.top)}" fill="none" stroke="#333333" stroke-width="1"/>`,
   );
   parts.push(
-    `<text x="${fmt((f.left + f.right) / 2)}" y="${fmt(f.height - 8)}" text-anchor="middle" font-size="13" fill="#222222" ${FONT}>${escapeXml(labels.x)}</text>`,
+    `<text x="${fmt((f.left + f.right) / 2)}" y="${fmt(options.xLabelY ?? f.height - 8)}" text-anchor="middle" font-size="13" fill="#222222" ${FONT}>${escapeXml(labels.x)}</text>`,
   );
   const cy = fmt((f.top + f.bottom) / 2);
   parts.push(
@@ -270,36 +275,90 @@ export interface LegendEntry {
   readonly opacity?: number;
 }
 
-/** A legend box in one corner of the plot area. */
+const LEGEND_LINE = 16;
+/** Width of one legend entry: swatch, gap, text (6.4 px a character at 11 px), spacing. */
+const entryWidth = (e: LegendEntry) => 30 + Array.from(e.name).length * 6.4 + 14;
+
+/** Row and x offset of each entry of a `'below'` legend laid out in rows of at most `width`. */
+function belowRows(entries: readonly LegendEntry[], width: number) {
+  let row = 0;
+  let x = 0;
+  const at = entries.map((e) => {
+    const w = entryWidth(e);
+    if (x > 0 && x + w > width) {
+      row++;
+      x = 0;
+    }
+    const pos = { row, dx: x };
+    x += w;
+    return pos;
+  });
+  return { at, rows: entries.length ? row + 1 : 0 };
+}
+
+/**
+ * Height a `'below'` legend takes under the x-axis label (0 for other positions): charts add
+ * it to their bottom margin.
+ *
+ * @param plotWidth - Width of the plot area the legend rows span.
+ */
+export function legendBand(
+  entries: readonly LegendEntry[],
+  position: LegendPosition,
+  plotWidth: number,
+): number {
+  if (position !== 'below' || entries.length === 0) return 0;
+  return belowRows(entries, plotWidth - 12).rows * LEGEND_LINE + 8 + 10;
+}
+
+/**
+ * A legend box: `'below'` the plot area (rows across the plot width, at the bottom of the
+ * picture, inside the band {@link legendBand} reserved), or in one corner of the plot area.
+ */
 export function legend(
   f: Frame,
   entries: readonly LegendEntry[],
   position: LegendPosition,
 ): string {
   if (position === 'none' || entries.length === 0) return '';
-  const lineHeight = 16;
-  const textWidth = Math.max(...entries.map((e) => Array.from(e.name).length)) * 6.4;
-  const w = Math.min(f.right - f.left - 8, 30 + textWidth + 8);
-  const h = entries.length * lineHeight + 8;
-  const x = position.endsWith('left') ? f.left + 8 : f.right - 8 - w;
-  const y = position.startsWith('top') ? f.top + 8 : f.bottom - 8 - h;
+  const lineHeight = LEGEND_LINE;
+  let x: number;
+  let y: number;
+  let w: number;
+  let h: number;
+  let place: (i: number) => { ex: number; cy: number };
+  if (position === 'below') {
+    const { at, rows } = belowRows(entries, f.right - f.left - 12);
+    w = f.right - f.left;
+    h = rows * lineHeight + 8;
+    x = f.left;
+    y = f.height - 4 - h;
+    place = (i) => ({ ex: x + at[i].dx, cy: y + 4 + lineHeight * at[i].row + lineHeight / 2 });
+  } else {
+    const textWidth = Math.max(...entries.map((e) => Array.from(e.name).length)) * 6.4;
+    w = Math.min(f.right - f.left - 8, 30 + textWidth + 8);
+    h = entries.length * lineHeight + 8;
+    x = position.endsWith('left') ? f.left + 8 : f.right - 8 - w;
+    y = position.startsWith('top') ? f.top + 8 : f.bottom - 8 - h;
+    place = (i) => ({ ex: x, cy: y + 4 + lineHeight * i + lineHeight / 2 });
+  }
   const parts = [
     `<g class="legend"><rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(w)}" height="${fmt(h)}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc" stroke-width="1"/>`,
   ];
   entries.forEach((e, i) => {
-    const cy = y + 4 + lineHeight * i + lineHeight / 2;
+    const { ex, cy } = place(i);
     const color = escapeXml(e.color);
     if (e.kind === 'line') {
       parts.push(
-        `<line x1="${fmt(x + 6)}" x2="${fmt(x + 24)}" y1="${fmt(cy)}" y2="${fmt(cy)}" stroke="${color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+        `<line x1="${fmt(ex + 6)}" x2="${fmt(ex + 24)}" y1="${fmt(cy)}" y2="${fmt(cy)}" stroke="${color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
       );
     } else {
       parts.push(
-        `<rect x="${fmt(x + 8)}" y="${fmt(cy - 5)}" width="14" height="10" fill="${color}" fill-opacity="${e.opacity ?? 1}"/>`,
+        `<rect x="${fmt(ex + 8)}" y="${fmt(cy - 5)}" width="14" height="10" fill="${color}" fill-opacity="${e.opacity ?? 1}"/>`,
       );
     }
     parts.push(
-      `<text x="${fmt(x + 30)}" y="${fmt(cy)}" dominant-baseline="middle" font-size="11" fill="#222222" ${FONT}>${escapeXml(e.name)}</text>`,
+      `<text x="${fmt(ex + 30)}" y="${fmt(cy)}" dominant-baseline="middle" font-size="11" fill="#222222" ${FONT}>${escapeXml(e.name)}</text>`,
     );
   });
   parts.push('</g>');
@@ -347,7 +406,6 @@ export function lineChart(
     yLabel: string;
     xDomain?: readonly [number, number];
     yDomain?: readonly [number, number];
-    legend: LegendPosition;
     extra?: (f: Frame) => string;
   },
 ): string {
@@ -363,31 +421,45 @@ export function lineChart(
     defaults.yDomain ??
     niceDomain(extent(series.flatMap((s) => Array.from(s.y))));
   const top = options.title ? 32 : 14;
-  const f = makeFrame(width, height, xDomain, yDomain, { top, right: 24, bottom: 46, left: 58 });
+  const position = options.legend ?? 'below';
+  const entries = series.map((s, k) => ({
+    name: s.name,
+    color: s.color ?? CHART_PALETTE[k % CHART_PALETTE.length],
+    kind: 'line' as const,
+    dashed: s.dashed,
+  }));
+  const band = legendBand(entries, position, width - 58 - 24);
+  if (height - top - 46 - band < 40)
+    throw new Error(
+      `height ${height} leaves no room for the plot and a legend of ${series.length} entries below it; give a larger height or another legend position`,
+    );
+  const f = makeFrame(width, height, xDomain, yDomain, {
+    top,
+    right: 24,
+    bottom: 46 + band,
+    left: 58,
+  });
   // Same geometry → same clip rectangle, so a deterministic id can be shared safely.
   const clipId = `pfx-clip-${hashString(`${width},${height},${top},${xDomain},${yDomain}`)}`;
   return (
     svgOpen(width, height, options.title, defaults.label) +
-    axes(f, niceTicks(xDomain[0], xDomain[1]), niceTicks(yDomain[0], yDomain[1]), {
-      x: options.xLabel ?? defaults.xLabel,
-      y: options.yLabel ?? defaults.yLabel,
-      title: options.title,
-    }) +
+    axes(
+      f,
+      niceTicks(xDomain[0], xDomain[1]),
+      niceTicks(yDomain[0], yDomain[1]),
+      {
+        x: options.xLabel ?? defaults.xLabel,
+        y: options.yLabel ?? defaults.yLabel,
+        title: options.title,
+      },
+      { xLabelY: f.bottom + 38 },
+    ) +
     `<clipPath id="${clipId}"><rect x="${fmt(f.left)}" y="${fmt(f.top)}" width="${fmt(f.right - f.left)}" height="${fmt(f.bottom - f.top)}"/></clipPath>` +
     `<g clip-path="url(#${clipId})">` +
     (defaults.extra?.(f) ?? '') +
     seriesPaths(f, series) +
     '</g>' +
-    legend(
-      f,
-      series.map((s, k) => ({
-        name: s.name,
-        color: s.color ?? CHART_PALETTE[k % CHART_PALETTE.length],
-        kind: 'line' as const,
-        dashed: s.dashed,
-      })),
-      options.legend ?? defaults.legend,
-    ) +
+    legend(f, entries, position) +
     '</svg>'
   );
 }

@@ -7,6 +7,7 @@ import {
   checkDomain,
   fmt,
   legend,
+  legendBand,
   makeFrame,
   niceDomain,
   niceTicks,
@@ -107,8 +108,8 @@ export interface PartHistogramOptions extends ChartOptions {
  * "count", light grid.
  *
  * @param counts - One row per part (see {@link combinePartCounts}).
- * @param options - Size (default 640×360), title, y label, y domain, legend corner (default
- *   top-right), sorting.
+ * @param options - Size (default 640×360), title, y label, y domain, legend position
+ *   (default below the plot), sorting.
  * @returns The `<svg>…</svg>` markup.
  * @throws If a count is negative or not finite, or an option is invalid.
  *
@@ -145,8 +146,16 @@ export function renderPartHistogram(
   const maxCount = Math.max(0, ...rows.flatMap((r) => [r.top, r.random]));
   const yDomain = options.yDomain ?? niceDomain([0, maxCount === 0 ? 1 : maxCount]);
   const longest = Math.max(1, ...rows.map((r) => Array.from(r.label).length));
-  const bottom = Math.min(height / 2, 30 + longest * 6.6);
   const top = options.title ? 32 : 14;
+  const colorTop = CHART_PALETTE[0];
+  const colorRandom = CHART_PALETTE[1];
+  const entries = [
+    { name: 'top patch', color: colorTop, kind: 'box' as const },
+    { name: 'random patch', color: colorRandom, kind: 'box' as const, opacity: 0.5 },
+  ];
+  const position = options.legend ?? 'below';
+  const band = legendBand(entries, position, width - 58 - 16);
+  const bottom = Math.min(height / 2, 30 + longest * 6.6) + band;
   const f = makeFrame(width, height, [0, Math.max(1, rows.length)], yDomain, {
     top,
     right: 16,
@@ -155,8 +164,6 @@ export function renderPartHistogram(
   });
   const slot = (f.right - f.left) / Math.max(1, rows.length);
   const barWidth = slot * 0.38;
-  const colorTop = CHART_PALETTE[0];
-  const colorRandom = CHART_PALETTE[1];
   const parts: string[] = [];
   rows.forEach((r, i) => {
     const x0 = f.left + slot * i + slot / 2;
@@ -175,20 +182,15 @@ export function renderPartHistogram(
   });
   return (
     svgOpen(width, height, options.title, 'part histogram') +
-    axes(f, [], niceTicks(yDomain[0], yDomain[1]), {
-      x: options.xLabel ?? '',
-      y: options.yLabel ?? 'count',
-      title: options.title,
-    }) +
-    parts.join('') +
-    legend(
+    axes(
       f,
-      [
-        { name: 'top patch', color: colorTop, kind: 'box' },
-        { name: 'random patch', color: colorRandom, kind: 'box', opacity: 0.5 },
-      ],
-      options.legend ?? 'top-right',
+      [],
+      niceTicks(yDomain[0], yDomain[1]),
+      { x: options.xLabel ?? '', y: options.yLabel ?? 'count', title: options.title },
+      { xLabelY: f.height - 8 - band },
     ) +
+    parts.join('') +
+    legend(f, entries, position) +
     '</svg>'
   );
 }

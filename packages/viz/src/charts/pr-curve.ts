@@ -20,7 +20,7 @@ export interface PrCurveSeries {
  * "recall" and "precision". Text is escaped; no scripts, no external resources.
  *
  * @param curves - One or more curves.
- * @param options - Size, title, labels, domains, legend corner (default bottom-left).
+ * @param options - Size, title, labels, domains, legend position (default below the plot).
  * @returns The `<svg>…</svg>` markup.
  * @throws If a curve's arrays differ in length or an option is invalid.
  *
@@ -51,7 +51,6 @@ export function renderPrCurve(
       yLabel: 'precision',
       xDomain: [0, 1],
       yDomain: [0, 1],
-      legend: 'bottom-left',
     },
   );
 }

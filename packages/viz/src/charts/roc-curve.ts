@@ -19,7 +19,7 @@ export interface RocCurveSeries {
  * rate on y, both [0, 1], with the chance diagonal dashed in gray.
  *
  * @param curves - One or more curves.
- * @param options - Size, title, labels, domains, legend corner (default bottom-right).
+ * @param options - Size, title, labels, domains, legend position (default below the plot).
  * @returns The `<svg>…</svg>` markup.
  * @throws If a curve's arrays differ in length or an option is invalid.
  *
@@ -49,7 +49,6 @@ export function renderRocCurve(
       yLabel: 'true positive rate',
       xDomain: [0, 1],
       yDomain: [0, 1],
-      legend: 'bottom-right',
       extra: (f) =>
         `<line x1="${fmt(f.sx(0))}" y1="${fmt(f.sy(0))}" x2="${fmt(f.sx(1))}" y2="${fmt(f.sy(1))}" stroke="#999999" stroke-width="1" stroke-dasharray="4 4"/>`,
     },

@@ -28,8 +28,8 @@ export interface TrainingSeries {
  * charts when that matters.
  *
  * @param series - One or more curves.
- * @param options - Size, title, labels (default x "step", y "value"), domains, legend corner
- *   (default top-right).
+ * @param options - Size, title, labels (default x "step", y "value"), domains, legend
+ *   position (default below the plot).
  * @returns The `<svg>…</svg>` markup.
  * @throws If a series' arrays differ in length or an option is invalid.
  *
@@ -52,6 +52,5 @@ export function renderTrainingCurves(
     label: 'training curves',
     xLabel: 'step',
     yLabel: 'value',
-    legend: 'top-right',
   });
 }
