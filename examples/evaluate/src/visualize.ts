@@ -1,7 +1,9 @@
 /**
  * `--visualize` (spec §4.4): for fakes and for reals, the `topn` easiest and hardest images by
- * the chosen aggregation, each with the model input, its P(real) patch map (`.npy`) and the
- * heatmap overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}` and a lightbox page.
+ * the chosen aggregation, each with the model input, its P(real) patch map (`.npy`, the
+ * reference's file) and the heatmap overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}`
+ * and a lightbox page. The pictures show P(fake) (`heatmapClass`), patchfx's convention for
+ * everything a user sees (the detector's patch map, the browser demo); the reference drew P(real).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import type { TransformConfig } from '@patchfx/data';
 import {
   averageMaps,
   heatmapAvgImage,
+  type HeatmapScale,
   patchOverlay,
   probabilityLabel,
   type PatchMap,
@@ -26,6 +29,14 @@ export interface VisualizeInput {
   readonly transform: TransformConfig;
   readonly fakeClassId: 0 | 1;
   readonly topn: number;
+  /**
+   * What the overlays and `heatmap_avg.png` show: P(fake) (red = fake-looking), or the
+   * reference's P(real). The `.npy` files hold P(real) either way (the reference's files).
+   * @defaultValue 'fake'
+   */
+  readonly heatmapClass?: 'fake' | 'real';
+  /** How map values become colours (`scale` of `patchOverlay`). @defaultValue 'minmax' */
+  readonly heatmapScale?: HeatmapScale;
 }
 
 const pad3 = (i: number) => String(i).padStart(3, '0');
@@ -33,6 +44,9 @@ const pad3 = (i: number) => String(i).padStart(3, '0');
 /** Writes `vis/{fakes,reals}/{easiest,hardest}/`. */
 export async function writeVisualizations(v: VisualizeInput): Promise<void> {
   const realId = 1 - v.fakeClassId;
+  const shownClass = v.heatmapClass ?? 'fake';
+  const shownId = shownClass === 'fake' ? v.fakeClassId : realId;
+  const scale = v.heatmapScale ?? 'minmax';
   const [h, w] = v.mapSize;
   for (const [sub, target] of [
     ['fakes', v.fakeClassId],
@@ -51,6 +65,7 @@ export async function writeVisualizations(v: VisualizeInput): Promise<void> {
       mkdirSync(dir, { recursive: true });
       const lines: string[] = [];
       const maps: PatchMap[] = [];
+      const shownMaps: PatchMap[] = [];
       for (let c = 0; c < chosen.length; c++) {
         const i = chosen[c];
         const p = v.predictions[i];
@@ -65,6 +80,11 @@ export async function writeVisualizations(v: VisualizeInput): Promise<void> {
         };
         const map: PatchMap = { data: probabilityMap(p.logits, realId), height: h, width: w };
         maps.push(map);
+        const shown: PatchMap =
+          shownId === realId
+            ? map
+            : { data: probabilityMap(p.logits, shownId), height: h, width: w };
+        shownMaps.push(shown);
         const name = pad3(c + 1);
         writePng(join(dir, `${name}_orig.png`), image);
         writeNpy(join(dir, `${name}_heatmap_1.npy`), {
@@ -74,7 +94,11 @@ export async function writeVisualizations(v: VisualizeInput): Promise<void> {
         const correct = (s[1] > s[0] ? 1 : 0) === target;
         writePng(
           join(dir, `${name}_patch_1.png`),
-          patchOverlay(image, map, { correct, label: probabilityLabel(s[realId]) }),
+          patchOverlay(image, shown, {
+            correct,
+            label: probabilityLabel(s[shownId], shownClass),
+            scale,
+          }),
         );
       }
       writeFileSync(join(dir, 'preds.txt'), lines.length ? `${lines.join('\n')}\n` : '');
@@ -86,7 +110,11 @@ export async function writeVisualizations(v: VisualizeInput): Promise<void> {
         });
         writePng(
           join(dir, 'heatmap_avg.png'),
-          heatmapAvgImage(avg, { width: v.transform.loadSize, height: v.transform.loadSize }),
+          heatmapAvgImage(
+            shownId === realId ? avg : averageMaps(shownMaps),
+            { width: v.transform.loadSize, height: v.transform.loadSize },
+            { scale },
+          ),
         );
       }
       writeLightbox(dir, { title: `${sub} / ${kind}` });

@@ -3,10 +3,10 @@ import { YELLOW } from './draw.js';
 import { truncByte } from './internal/float.js';
 import { assertColor, toRgbBytes } from './internal/image.js';
 import { numpySum } from './internal/numpy-sum.js';
-import { assertImage, assertInRange, assertMap, assertSize } from './internal/validate.js';
+import { assertInRange, assertMap, assertSize, pixelImage } from './internal/validate.js';
 import { mapToGray, normalizeMinMax } from './normalize.js';
 import { resizeMapBilinear } from './resize.js';
-import type { PatchMap, PixelImage, Rgb, Size } from './types.js';
+import type { PatchMap, PixelImage, PixelImageInput, Rgb, Size } from './types.js';
 
 /** A Gaussian width in pixels: one for both axes, or `[rows, columns]` (scipy's axis order). */
 export type Sigma = number | readonly [number, number];
@@ -102,7 +102,7 @@ export function gaussianFilter(
   map: PatchMap,
   sigma: Sigma,
   options: GaussianFilterOptions = {},
-): PatchMap {
+): PatchMap<Float32Array | Float64Array> {
   assertMap(map);
   const [sy, sx] = typeof sigma === 'number' ? [sigma, sigma] : sigma;
   for (const [s, what] of [
@@ -265,11 +265,11 @@ export const DEFAULT_OVERLAY_BLUR_OPTIONS = Object.freeze({
  * ```
  */
 export function overlayBlur(
-  image: PixelImage,
+  input: PixelImageInput,
   map: PatchMap,
   options: OverlayBlurOptions = {},
 ): { image: PixelImage; mask: Uint8Array } {
-  assertImage(image);
+  const image = pixelImage(input);
   assertMap(map);
   const sigma = options.sigma ?? DEFAULT_OVERLAY_BLUR_OPTIONS.sigma;
   const threshold = options.threshold ?? DEFAULT_OVERLAY_BLUR_OPTIONS.threshold;
@@ -390,7 +390,7 @@ export function heatmapBoneImage(map: PatchMap, options: BoneHeatmapOptions = {}
  * Array.from(easiestAverage(r, f).data); // => [1, 0.5]
  * ```
  */
-export function easiestAverage(reals: PatchMap, fakes: PatchMap): PatchMap {
+export function easiestAverage(reals: PatchMap, fakes: PatchMap): PatchMap<Float32Array> {
   assertMap(reals, 'reals');
   assertMap(fakes, 'fakes');
   if (reals.height !== fakes.height || reals.width !== fakes.width) {

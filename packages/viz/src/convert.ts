@@ -1,7 +1,12 @@
 import { truncByte } from './internal/float.js';
 import { toRgbBytes } from './internal/image.js';
-import { assertImage, assertPositiveInt } from './internal/validate.js';
-import { IMAGE_CHANNELS, type ImageChannels, type PixelImage } from './types.js';
+import { assertPositiveInt, pixelImage } from './internal/validate.js';
+import {
+  IMAGE_CHANNELS,
+  type ImageChannels,
+  type PixelImage,
+  type PixelImageInput,
+} from './types.js';
 
 /** Value ranges of float pixels: `[-1, 1]` (model input), `[0, 1]`, or `[0, 255]`. */
 export const PIXEL_RANGES = Object.freeze(['signed', 'unit', 'byte'] as const);
@@ -112,8 +117,8 @@ export function imageFromFloats(
  * Array.from(toRgb({ data: new Uint8Array([7]), width: 1, height: 1, channels: 1 }).data); // => [7, 7, 7]
  * ```
  */
-export function toRgb(image: PixelImage): PixelImage {
-  assertImage(image);
+export function toRgb(input: PixelImageInput): PixelImage {
+  const image = pixelImage(input);
   return { data: toRgbBytes(image), width: image.width, height: image.height, channels: 3 };
 }
 
@@ -132,8 +137,8 @@ export function toRgb(image: PixelImage): PixelImage {
  * Array.from(toRgba({ data: new Uint8Array([1, 2, 3]), width: 1, height: 1, channels: 3 }).data); // => [1, 2, 3, 255]
  * ```
  */
-export function toRgba(image: PixelImage): PixelImage {
-  assertImage(image);
+export function toRgba(input: PixelImageInput): PixelImage {
+  const image = pixelImage(input);
   const n = image.width * image.height;
   const out = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) {

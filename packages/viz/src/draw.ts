@@ -1,6 +1,6 @@
 import { assertColor, cloneImage, fillRectInPlace } from './internal/image.js';
-import { assertImage, assertPositiveInt } from './internal/validate.js';
-import type { Box, PixelImage, Rgb } from './types.js';
+import { assertPositiveInt, pixelImage } from './internal/validate.js';
+import type { Box, PixelImage, PixelImageInput, Rgb } from './types.js';
 
 /** Yellow, the colour of the reference's patch boxes and blurred-overlay contours. */
 export const YELLOW: Rgb = Object.freeze([255, 255, 0] as const);
@@ -55,8 +55,8 @@ export function drawRectInPlace(image: PixelImage, box: Box, color: Rgb, thickne
  * Array.from(out.data.subarray(10, 15)); // => [0, 9, 0, 9, 0]
  * ```
  */
-export function drawRect(image: PixelImage, box: Box, options: RectOptions = {}): PixelImage {
-  assertImage(image);
+export function drawRect(input: PixelImageInput, box: Box, options: RectOptions = {}): PixelImage {
+  const image = pixelImage(input);
   const color = options.color ?? YELLOW;
   const thickness = options.thickness ?? 1;
   assertColor(color, 'color');
@@ -86,7 +86,10 @@ export function drawRect(image: PixelImage, box: Box, options: RectOptions = {})
  * Array.from(out.data.subarray((2 * 6 + 2) * 3, (2 * 6 + 2) * 3 + 3)); // => [0, 0, 0]
  * ```
  */
-export function drawBorder(image: PixelImage, options: RectOptions & { color: Rgb }): PixelImage {
+export function drawBorder(
+  image: PixelImageInput,
+  options: RectOptions & { color: Rgb },
+): PixelImage {
   return drawRect(
     image,
     { top: 0, left: 0, bottom: image.height, right: image.width },

@@ -1,6 +1,6 @@
 import { assertColor, createImage } from './internal/image.js';
-import { assertImage } from './internal/validate.js';
-import type { PixelImage, Rgb } from './types.js';
+import { pixelImage } from './internal/validate.js';
+import type { PixelImage, PixelImageInput, Rgb } from './types.js';
 
 /** Options for {@link imageGrid}. */
 export interface GridOptions {
@@ -43,11 +43,14 @@ export interface GridOptions {
  * Array.from(grid.data); // => [1, 2, 3, 255]
  * ```
  */
-export function imageGrid(images: readonly PixelImage[], options: GridOptions = {}): PixelImage {
-  if (images.length === 0) throw new Error('imageGrid needs at least one image');
+export function imageGrid(
+  inputs: readonly PixelImageInput[],
+  options: GridOptions = {},
+): PixelImage {
+  if (inputs.length === 0) throw new Error('imageGrid needs at least one image');
+  const images = inputs.map((im, i) => pixelImage(im, `images[${i}]`));
   const { width: w, height: h, channels } = images[0];
   images.forEach((im, i) => {
-    assertImage(im, `images[${i}]`);
     if (im.width !== w || im.height !== h || im.channels !== channels) {
       throw new Error(
         `images[${i}] is ${im.width}×${im.height}×${im.channels}, but images[0] is ${w}×${h}×${channels}; all tiles must match`,

@@ -40,7 +40,10 @@ export const OVERLAY_EPSILON = 1e-6;
  * normalizeMinMax(map, { epsilon: OVERLAY_EPSILON }).data[3] < 1; // => true
  * ```
  */
-export function normalizeMinMax(map: PatchMap, options: NormalizeOptions = {}): PatchMap {
+export function normalizeMinMax(
+  map: PatchMap,
+  options: NormalizeOptions = {},
+): PatchMap<Float32Array> {
   assertMap(map);
   const epsilon = options.epsilon ?? 0;
   if (!(epsilon >= 0)) throw new Error(`epsilon must be ≥ 0, got ${epsilon}`);
@@ -80,7 +83,7 @@ export function normalizeMinMax(map: PatchMap, options: NormalizeOptions = {}): 
  * Array.from(averageMaps([a, b]).data); // => [0.5, 1]
  * ```
  */
-export function averageMaps(maps: readonly PatchMap[]): PatchMap {
+export function averageMaps(maps: readonly PatchMap[]): PatchMap<Float32Array> {
   if (maps.length === 0) throw new Error('averageMaps needs at least one map');
   const { height, width } = maps[0];
   maps.forEach((m, i) => {

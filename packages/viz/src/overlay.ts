@@ -2,11 +2,33 @@ import { applyColormap, type ColormapName } from './colormap.js';
 import { drawRectInPlace, GREEN, RED } from './draw.js';
 import { truncByte } from './internal/float.js';
 import { toRgbBytes } from './internal/image.js';
-import { assertImage, assertInRange, assertMap, assertSize } from './internal/validate.js';
+import { assertInRange, assertMap, assertSize, pixelImage } from './internal/validate.js';
 import { averageMaps, mapToGray, normalizeMinMax, OVERLAY_EPSILON } from './normalize.js';
 import { resizeImageBilinear } from './resize.js';
 import { drawTextInPlace } from './text.js';
-import type { PatchMap, PixelImage, Size } from './types.js';
+import type { PatchMap, PixelImage, PixelImageInput, Size } from './types.js';
+
+/**
+ * How a heatmap's values become colours:
+ * - `'minmax'` stretches each map between its own lowest and highest value (the reference's
+ *   `test.py --visualize` and `heatmap_avg.png`): the pattern shows even when every patch is
+ *   near 0.5, but a map of p ≈ 0.5 looks as confident as one of p ≈ 1;
+ * - `'absolute'` maps probability 0 → 1 straight onto the colormap (`trunc(255·p)`, clamped),
+ *   so colours mean the same in every image: JET's dark blue is 0, green 0.5, dark red 1.
+ */
+export const HEATMAP_SCALES = Object.freeze(['minmax', 'absolute'] as const);
+
+/** One of {@link HEATMAP_SCALES}. */
+export type HeatmapScale = (typeof HEATMAP_SCALES)[number];
+
+function heatGray(map: PatchMap, scale: HeatmapScale, epsilon: number): PixelImage {
+  if (!HEATMAP_SCALES.includes(scale)) {
+    throw new Error(
+      `scale must be one of ${HEATMAP_SCALES.map((k) => `'${k}'`).join(' | ')}, got '${String(scale)}'`,
+    );
+  }
+  return mapToGray(scale === 'absolute' ? map : normalizeMinMax(map, { epsilon }));
+}
 
 /** Options for {@link patchOverlay}. */
 export interface PatchOverlayOptions {
@@ -30,6 +52,12 @@ export interface PatchOverlayOptions {
    * @defaultValue 'jet'
    */
   readonly colormap?: ColormapName;
+  /**
+   * `'minmax'` (the reference) or `'absolute'` (probability 0–1 onto the colormap; see
+   * {@link HEATMAP_SCALES}). `epsilon` applies to `'minmax'` only.
+   * @defaultValue 'minmax'
+   */
+  readonly scale?: HeatmapScale;
   /**
    * Whether the image-level prediction was right: `true` draws a green border, `false` a red
    * one, `undefined`/`null` none.
@@ -60,6 +88,7 @@ export const DEFAULT_PATCH_OVERLAY_OPTIONS = Object.freeze({
   imageWeight: 0.5,
   epsilon: OVERLAY_EPSILON,
   colormap: 'jet' as ColormapName,
+  scale: 'minmax' as HeatmapScale,
   borderWidth: 2,
   labelScale: 1,
 });
@@ -68,18 +97,24 @@ export const DEFAULT_PATCH_OVERLAY_OPTIONS = Object.freeze({
  * Formats a probability the way the reference labels its overlays: `p(<name>)=0.87` (two
  * decimals; exact ties such as 0.125 round half to even, as Python's `%.2f` does).
  *
+ * patchfx shows P(fake) (what the detector scores), so `name` defaults to `'fake'`; the
+ * reference's overlays show P(real): pass `'real'` with a P(real) value to reproduce them.
+ *
  * @param probability - The aggregated probability, in [0, 1].
- * @param name - Class name inside the parentheses.
+ * @param name - Class name inside the parentheses. @defaultValue 'fake'
  * @returns The label text.
  *
  * @example
  * ```ts doctest
  * import { probabilityLabel } from '@patchfx/viz';
- * probabilityLabel(0.8712); // => 'p(real)=0.87'
- * probabilityLabel(0.125, 'fake'); // => 'p(fake)=0.12'
+ * probabilityLabel(0.8712); // => 'p(fake)=0.87'
+ * probabilityLabel(0.125, 'real'); // => 'p(real)=0.12'
  * ```
  */
-export function probabilityLabel(probability: number, name = 'real'): string {
+export function probabilityLabel(
+  probability: number,
+  name: 'fake' | 'real' | (string & {}) = 'fake',
+): string {
   return `p(${name})=${formatFixed2(probability)}`;
 }
 
@@ -113,13 +148,17 @@ function blend(
  * optionally a 2-px green/red border and a white `p(real)=…` label at (0, 20).
  *
  * The blend is not clipped and never needs to be (0.3·255 + 0.5·255 < 255), so the overlay is
- * darker than the image, as in the reference.
+ * darker than the image, as in the reference. `scale: 'absolute'` skips the min-max stretch.
+ *
+ * What the colours mean is the map's: patchfx draws P(fake) (a detector's `patchMap`), so red
+ * is fake-looking; the reference drew P(real).
  *
  * Input shape: image `[H, W, C]` (gray, RGB or RGBA; alpha ignored), map `[h, w]`.
  * Output shape: `[H, W, 3]` (RGB).
  *
- * @param image - The model input as bytes (`NNN_orig.png`).
- * @param map - The raw P(real) patch map of that image.
+ * @param image - The model input as bytes (`NNN_orig.png`, or what a detector's
+ *   `onModelInput` hands back); `channels` may be left out.
+ * @param map - The raw patch map of that image (P(fake) per patch in patchfx).
  * @param options - See {@link PatchOverlayOptions}.
  * @returns A new RGB image.
  * @throws If the image or map is malformed, or a weight is outside [0, 1].
@@ -135,17 +174,17 @@ function blend(
  * ```
  */
 export function patchOverlay(
-  image: PixelImage,
+  input: PixelImageInput,
   map: PatchMap,
   options: PatchOverlayOptions = {},
 ): PixelImage {
-  assertImage(image);
+  const image = pixelImage(input);
   assertMap(map);
   const o = { ...DEFAULT_PATCH_OVERLAY_OPTIONS, ...stripUndefined(options) };
   assertInRange(o.heatmapWeight, 0, 1, 'heatmapWeight');
   assertInRange(o.imageWeight, 0, 1, 'imageWeight');
   const size = { height: image.height, width: image.width };
-  const gray = mapToGray(normalizeMinMax(map, { epsilon: o.epsilon }));
+  const gray = heatGray(map, o.scale, o.epsilon);
   const heat = applyColormap(resizeImageBilinear(gray, size), o.colormap);
   const out: PixelImage = {
     data: blend(heat.data, toRgbBytes(image), o.heatmapWeight, o.imageWeight),
@@ -168,6 +207,11 @@ export interface HeatmapAvgOptions {
    * @defaultValue 'jet'
    */
   readonly colormap?: ColormapName;
+  /**
+   * `'minmax'` (the reference) or `'absolute'` (see {@link HEATMAP_SCALES}).
+   * @defaultValue 'minmax'
+   */
+  readonly scale?: HeatmapScale;
 }
 
 /**
@@ -199,7 +243,7 @@ export function heatmapAvgImage(
 ): PixelImage {
   assertSize(size);
   const mean = Array.isArray(maps) ? averageMaps(maps) : (maps as PatchMap);
-  const gray = mapToGray(normalizeMinMax(mean));
+  const gray = heatGray(mean, options.scale ?? 'minmax', 0);
   return applyColormap(resizeImageBilinear(gray, size), options.colormap ?? 'jet');
 }
 
@@ -242,11 +286,11 @@ export interface TrainingOverlayOptions {
  * ```
  */
 export function trainingOverlay(
-  image: PixelImage,
+  input: PixelImageInput,
   probabilities: PatchMap,
   options: TrainingOverlayOptions = {},
 ): PixelImage {
-  assertImage(image);
+  const image = pixelImage(input);
   assertMap(probabilities, 'probabilities');
   const wh = options.heatmapWeight ?? 0.3;
   const wi = options.imageWeight ?? 0.5;

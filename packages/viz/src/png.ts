@@ -1,5 +1,5 @@
-import { assertImage } from './internal/validate.js';
-import type { PixelImage } from './types.js';
+import { pixelImage } from './internal/validate.js';
+import type { PixelImageInput } from './types.js';
 
 let crcTable: Uint32Array | undefined;
 
@@ -104,8 +104,8 @@ export const PNG_SIGNATURE = Object.freeze([137, 80, 78, 71, 13, 10, 26, 10] as 
  * Array.from(png.subarray(1, 4)).map((c) => String.fromCharCode(c)).join(''); // => 'PNG'
  * ```
  */
-export function encodePngRgba(image: PixelImage): Uint8Array {
-  assertImage(image);
+export function encodePngRgba(input: PixelImageInput): Uint8Array {
+  const image = pixelImage(input);
   const { width, height, channels, data } = image;
   const rowBytes = width * 4 + 1;
   const raw = new Uint8Array(rowBytes * height);

@@ -1,6 +1,6 @@
 import { roundHalfEven } from './internal/float.js';
-import { assertImage, assertMap, assertSize } from './internal/validate.js';
-import type { LabelData, LabelMap, PatchMap, PixelImage, Size } from './types.js';
+import { assertImage, assertMap, assertSize, pixelImage } from './internal/validate.js';
+import type { LabelData, LabelMap, PatchMap, PixelImage, PixelImageInput, Size } from './types.js';
 
 const f32 = Math.fround;
 /** OpenCV's INTER_RESIZE_COEF_BITS: 8-bit resizing uses 11-bit fixed-point weights. */
@@ -66,7 +66,7 @@ const clampIndex = (i: number, n: number) => (i < 0 ? 0 : i >= n ? n - 1 : i);
  * Array.from(up.data); // => [0, 0.25, 0.75, 1]
  * ```
  */
-export function resizeMapBilinear(map: PatchMap, size: Size): PatchMap {
+export function resizeMapBilinear(map: PatchMap, size: Size): PatchMap<Float32Array> {
   assertMap(map);
   assertSize(size);
   const { height: h, width: w } = map;
@@ -121,8 +121,8 @@ export function resizeMapBilinear(map: PatchMap, size: Size): PatchMap {
  * Array.from(resizeImageBilinear(gray, { height: 1, width: 4 }).data); // => [0, 64, 191, 255]
  * ```
  */
-export function resizeImageBilinear(image: PixelImage, size: Size): PixelImage {
-  assertImage(image);
+export function resizeImageBilinear(input: PixelImageInput, size: Size): PixelImage {
+  const image = pixelImage(input);
   assertSize(size);
   const { height: h, width: w, channels: c } = image;
   const { height: oh, width: ow } = size;

@@ -22,7 +22,7 @@ import type { ImageChannels, PatchMap, PixelImage } from './types.js';
  * [map.height, map.width, map.data.length]; // => [2, 2, 4]
  * ```
  */
-export async function patchMapFromTensor(tensor: Tensor): Promise<PatchMap> {
+export async function patchMapFromTensor(tensor: Tensor): Promise<PatchMap<Float32Array>> {
   const s = tensor.shape;
   let h: number;
   let w: number;

@@ -1,7 +1,7 @@
 import { GLYPH_ADVANCE, GLYPH_ASCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './internal/font.js';
 import { assertColor, cloneImage, setPixel } from './internal/image.js';
-import { assertImage, assertPositiveInt } from './internal/validate.js';
-import type { PixelImage, Rgb } from './types.js';
+import { assertPositiveInt, pixelImage } from './internal/validate.js';
+import type { PixelImage, PixelImageInput, Rgb } from './types.js';
 
 /** Options for {@link drawText}. */
 export interface TextOptions {
@@ -115,8 +115,12 @@ export function drawTextInPlace(image: PixelImage, text: string, options: TextOp
  * black.data[2 * 12 + 2]; // => 0
  * ```
  */
-export function drawText(image: PixelImage, text: string, options: TextOptions = {}): PixelImage {
-  assertImage(image);
+export function drawText(
+  input: PixelImageInput,
+  text: string,
+  options: TextOptions = {},
+): PixelImage {
+  const image = pixelImage(input);
   const out = cloneImage(image);
   drawTextInPlace(out, text, options);
   return out;

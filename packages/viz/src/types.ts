@@ -27,16 +27,32 @@ export interface PixelImage {
   readonly channels: ImageChannels;
 }
 
+/**
+ * What functions that read an image take: a {@link PixelImage}, or one without `channels` (an
+ * `RgbImage` of `@patchfx/data`, the image a detector's `onModelInput` hands back, a canvas
+ * `ImageData`), whose channel count is then `data.length / (width · height)`: 1, 3 or 4.
+ */
+export interface PixelImageInput {
+  /** `height · width · channels` bytes. */
+  readonly data: PixelData;
+  /** Columns. */
+  readonly width: number;
+  /** Rows. */
+  readonly height: number;
+  /** 1 (gray), 3 (RGB) or 4 (RGBA). @defaultValue inferred from `data.length` */
+  readonly channels?: ImageChannels;
+}
+
 /** The numbers a {@link PatchMap} may hold. */
 export type MapData = Float32Array | Float64Array | readonly number[];
 
 /**
- * A 2-D map of floats, such as a patch model's P(real) map: `data[y * width + x]`, row-major.
- * Functions that return maps return `Float32Array` data (float64 where noted).
+ * A 2-D map of floats, such as a patch model's P(fake) map: `data[y * width + x]`, row-major.
+ * Functions take any {@link MapData}; those that return maps return `PatchMap<Float32Array>`.
  */
-export interface PatchMap {
+export interface PatchMap<D extends MapData = MapData> {
   /** `height · width` values. */
-  readonly data: MapData;
+  readonly data: D;
   /** Rows. */
   readonly height: number;
   /** Columns. */

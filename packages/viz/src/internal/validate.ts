@@ -4,6 +4,7 @@ import {
   type LabelMap,
   type PatchMap,
   type PixelImage,
+  type PixelImageInput,
   type Size,
 } from '../types.js';
 
@@ -42,6 +43,38 @@ export function assertImage(
       `${what}.data has ${image.data.length} bytes, expected ${image.height}·${image.width}·${image.channels} = ${n}`,
     );
   }
+}
+
+/**
+ * The image as a {@link PixelImage}: `channels` as given, or inferred from the data length
+ * when left out; then checked as {@link assertImage} does. Shares `data`.
+ */
+export function pixelImage(
+  image: PixelImageInput,
+  what = 'image',
+  channels: readonly ImageChannels[] = IMAGE_CHANNELS,
+): PixelImage {
+  let c = image.channels;
+  if (c === undefined) {
+    assertPositiveInt(image.width, `${what}.width`);
+    assertPositiveInt(image.height, `${what}.height`);
+    const n = image.width * image.height;
+    const length = image.data?.length;
+    c = IMAGE_CHANNELS.find((k) => k * n === length);
+    if (c === undefined) {
+      throw new Error(
+        `${what}.data has ${String(length)} bytes: ${image.height}·${image.width} pixels of 1 (gray), 3 (RGB) or 4 (RGBA) bytes are ${n}, ${3 * n} or ${4 * n}`,
+      );
+    }
+  }
+  const out: PixelImage = {
+    data: image.data,
+    width: image.width,
+    height: image.height,
+    channels: c,
+  };
+  assertImage(out, what, channels);
+  return out;
 }
 
 /** Throws unless `map` is a consistent {@link PatchMap} or {@link LabelMap}. */

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { renderLightbox, type LightboxOptions } from '../html/lightbox.js';
 import { decodeNpy, encodeNpy, type NpyArray } from '../npy.js';
-import type { PixelImage } from '../types.js';
+import type { PixelImage, PixelImageInput } from '../types.js';
 import { decodePng, type DecodePngOptions, encodePng, type EncodePngOptions } from './png.js';
 
 /** Writes `bytes` atomically: to a temporary sibling first, then renamed over `path`. */
@@ -21,7 +21,11 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
  * @param options - See {@link EncodePngOptions}.
  * @throws If the image is malformed or the file cannot be written.
  */
-export function writePng(path: string, image: PixelImage, options: EncodePngOptions = {}): void {
+export function writePng(
+  path: string,
+  image: PixelImageInput,
+  options: EncodePngOptions = {},
+): void {
   writeAtomic(path, encodePng(image, options));
 }
 

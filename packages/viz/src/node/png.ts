@@ -1,6 +1,11 @@
 import { PNG } from 'pngjs';
-import { assertImage } from '../internal/validate.js';
-import { IMAGE_CHANNELS, type ImageChannels, type PixelImage } from '../types.js';
+import { pixelImage } from '../internal/validate.js';
+import {
+  IMAGE_CHANNELS,
+  type ImageChannels,
+  type PixelImage,
+  type PixelImageInput,
+} from '../types.js';
 
 const COLOR_TYPES: Record<ImageChannels, 0 | 2 | 6> = { 1: 0, 3: 2, 4: 6 };
 
@@ -33,8 +38,8 @@ export interface EncodePngOptions {
  * Array.from(back.data); // => [1, 2, 3, 4, 5, 6]
  * ```
  */
-export function encodePng(image: PixelImage, options: EncodePngOptions = {}): Uint8Array {
-  assertImage(image);
+export function encodePng(input: PixelImageInput, options: EncodePngOptions = {}): Uint8Array {
+  const image = pixelImage(input);
   const level = options.deflateLevel ?? 6;
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
     throw new Error(`deflateLevel must be an integer 0–9, got ${level}`);
