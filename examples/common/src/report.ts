@@ -9,6 +9,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import {
   combinePartCounts,
   parseClusterCounts,
+  renderPartHistogram,
   renderReport,
   type PrCurveSeries,
   type ReportSection,
@@ -221,20 +222,44 @@ export function writeRunReport(opt: Options): string {
     ),
   ];
   for (const dir of clusterDirs) {
-    const subsets = readdirSync(dir).filter((n) => statSync(join(dir, n)).isDirectory());
-    const tops = subsets
-      .filter((s) => existsSync(join(dir, s, 'counts.txt')))
-      .map((s) => parseClusterCounts(readFileSync(join(dir, s, 'counts.txt'), 'utf8')));
-    const rand = subsets
-      .filter((s) => existsSync(join(dir, s, 'baseline.txt')))
-      .map((s) => parseClusterCounts(readFileSync(join(dir, s, 'baseline.txt'), 'utf8')));
-    if (tops.length) {
-      sections.push({
-        kind: 'part-histogram',
-        title: `Face parts of the most predictive patches: ${posix(relative(resultsDir, dir))}`,
-        counts: combinePartCounts(tops, rand),
-      });
-    }
+    // One subset per class (`reals_clusters`, `fakes_clusters`), each with its counts.
+    const subsets = readdirSync(dir)
+      .filter((n) => statSync(join(dir, n)).isDirectory())
+      .filter(
+        (s) => existsSync(join(dir, s, 'counts.txt')) && existsSync(join(dir, s, 'baseline.txt')),
+      )
+      .sort(
+        (a, b) =>
+          Number(!a.startsWith('real')) - Number(!b.startsWith('real')) ||
+          (a < b ? -1 : a > b ? 1 : 0),
+      );
+    if (!subsets.length) continue;
+    const read = (s: string, file: string) =>
+      parseClusterCounts(readFileSync(join(dir, s, file), 'utf8'));
+    const tops = subsets.map((s) => read(s, 'counts.txt'));
+    const rand = subsets.map((s) => read(s, 'baseline.txt'));
+    const images = (counts: readonly Readonly<Record<string, number>>[]) =>
+      counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    const names = subsets.map((s) => s.replace(/_clusters$/, ''));
+    // The notebook's histogram sums the classes; each class's own follows (what gives a fake away
+    // need not be where a real is recognised).
+    const charts = [
+      { title: names.join(' + '), top: tops, random: rand },
+      ...(subsets.length > 1
+        ? names.map((title, i) => ({ title, top: [tops[i]], random: [rand[i]] }))
+        : []),
+    ];
+    sections.push({
+      kind: 'svg',
+      title: `Face parts of the most predictive patches: ${posix(relative(resultsDir, dir))}`,
+      svg: charts
+        .map((c) =>
+          renderPartHistogram(combinePartCounts(c.top, c.random), {
+            title: `${c.title} (${images(c.top)} images)`,
+          }),
+        )
+        .join(''),
+    });
   }
   const path = join(resultsDir, 'report.html');
   writeFileSync(path, renderReport(sections, { title: `patchfx report: ${opt.name}` }));
