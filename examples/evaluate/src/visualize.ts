@@ -1,6 +1,6 @@
 /**
  * `--visualize` (spec §4.4): for fakes and for reals, the `topn` easiest and hardest images by
- * the chosen aggregation, each with the model input, its P(real) patch map (`.npy`, the
+ * the chosen aggregation (at most half the class each, so the two never share an image), each with the model input, its P(real) patch map (`.npy`, the
  * reference's file) and the heatmap overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}`
  * and a lightbox page. The pictures show P(fake) (`heatmapClass`), patchfx's convention for
  * everything a user sees (the detector's patch map, the browser demo); the reference drew P(real).
@@ -18,7 +18,7 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import { writeLightbox, writeNpy, writePng } from '@patchfx/viz/node';
-import { prepareImage, probabilityMap, type ImagePrediction } from '@patchfx/example-common';
+import { prepareImage, probabilityMap, say, type ImagePrediction } from '@patchfx/example-common';
 
 export interface VisualizeInput {
   readonly outDir: string;
@@ -55,8 +55,16 @@ export async function writeVisualizations(v: VisualizeInput): Promise<void> {
     // Images of this class, sorted ascending by the aggregated probability of the true class.
     const idx = v.predictions.map((p, i) => i).filter((i) => v.predictions[i].label === target);
     idx.sort((a, b) => v.scores[a][target] - v.scores[b][target]);
-    const hardest = idx.slice(0, v.topn);
-    const easiest = idx.slice(-v.topn).reverse();
+    // At most half the set each, so that no image is in both galleries (a set smaller than
+    // 2 × topn would otherwise show the same images twice, in reverse order).
+    const n = Math.min(v.topn, Math.floor(idx.length / 2));
+    if (n < v.topn) {
+      say(
+        `${idx.length} ${sub}: the easiest and the hardest ${n} each (half the set; --topn ${v.topn})`,
+      );
+    }
+    const hardest = idx.slice(0, n);
+    const easiest = n ? idx.slice(-n).reverse() : [];
     for (const [kind, chosen] of [
       ['easiest', easiest],
       ['hardest', hardest],
