@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, test } from 'vitest';
 import { averagePrecision } from '@patchfx/metrics';
@@ -169,7 +169,7 @@ describe('evaluate program', () => {
     });
   });
 
-  test('clear errors: partition not in the path, missing checkpoint, --visualize without a mode', async () => {
+  test('clear errors: partition not in the path, missing checkpoint', async () => {
     const a = await runProgram('evaluate', [
       '--train_config',
       trainConfig,
@@ -186,7 +186,105 @@ describe('evaluate program', () => {
     expect(a.stderr).toMatch(/does not contain the partition name 'val'/);
     const b = await runProgram('evaluate', [...args(), '--which_epoch', '77']);
     expect(b.stderr).toMatch(/no checkpoint '77'/);
-    const c = await runProgram('evaluate', [...args(), '--visualize', '--force_redo']);
-    expect(c.stderr).toMatch(/--visualize needs --average_mode/);
+  });
+
+  test('--visualize: after_softmax by default; easiest and hardest are disjoint when the set is smaller than 2 × topn', async () => {
+    const c = await runProgram('evaluate', [
+      ...args().map((a) => (a === 'toy' ? 'toy_vis' : a)),
+      '--visualize',
+      '--topn',
+      '10',
+    ]);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/--visualize ranks images by after_softmax/);
+    expect(c.stdout).toMatch(
+      /6 fakes: the easiest and the hardest 3 each \(half the set; --topn 10\)/,
+    );
+    const vis = join(results, 'ev', 'test', 'epoch_bestval', 'toy_vis', 'vis');
+    const scores = readFileSync(join(vis, '..', 'scores.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    for (const sub of ['fakes', 'reals']) {
+      const read = (kind: string) =>
+        readFileSync(join(vis, sub, kind, 'preds.txt'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(','));
+      const easiest = read('easiest');
+      const hardest = read('hardest');
+      // 6 images of each class, topn 10: 3 each, no image in both galleries.
+      expect(easiest).toHaveLength(3);
+      expect(hardest).toHaveLength(3);
+      const paths = new Set(easiest.map((l) => l[3]));
+      for (const l of hardest) expect(paths.has(l[3])).toBe(false);
+      expect(
+        readdirSync(join(vis, sub, 'easiest')).filter((f) => f.endsWith('_patch_1.png')),
+      ).toHaveLength(3);
+      // The galleries' P(real) is the after_softmax column of scores.csv.
+      for (const [, , pReal, path] of [...easiest, ...hardest]) {
+        const row = scores.find((l) => l.startsWith(`${path},`))!.split(',');
+        expect(Number(pReal)).toBeCloseTo(Number(row[4]), 5);
+      }
+    }
+  });
+
+  test('plain real/ and fake/ folders evaluate without --partition; partition folders are named', async () => {
+    // Folders of images with no partition sub-folder: the folders themselves are the test set.
+    const plain = join(tmp.dir, 'plain');
+    for (const cls of ['real', 'fake']) {
+      mkdirSync(join(plain, cls), { recursive: true });
+      for (const f of readdirSync(join(data[cls as 'real' | 'fake'], 'test')))
+        copyFileSync(join(data[cls as 'real' | 'fake'], 'test', f), join(plain, cls, f));
+    }
+    const common = ['--train_config', trainConfig, '--results_dir', results];
+    const p = await runProgram('evaluate', [
+      ...common,
+      '--dataset_name',
+      'plain',
+      '--real_im_path',
+      join(plain, 'real'),
+      '--fake_im_path',
+      join(plain, 'fake'),
+    ]);
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/no --partition: evaluating the folders themselves/);
+    const m = JSON.parse(
+      readFileSync(
+        join(results, 'ev', 'all', 'epoch_bestval', 'plain', 'metrics_avg_after_softmax.json'),
+        'utf8',
+      ),
+    ) as { n: number };
+    expect(m.n).toBe(12);
+    // Partition folders given without --partition: their name is the partition.
+    const t = await runProgram('evaluate', [
+      ...common,
+      '--dataset_name',
+      'by_name',
+      '--real_im_path',
+      join(data.real, 'test'),
+      '--fake_im_path',
+      join(data.fake, 'test'),
+    ]);
+    expect(t.code).toBe(0);
+    expect(existsSync(join(results, 'ev', 'test', 'epoch_bestval', 'by_name', 'done.txt'))).toBe(
+      true,
+    );
+    // Folders that hold train/val/test: say which partition folder to give, do not mix them.
+    const s = await runProgram('evaluate', [
+      ...common,
+      '--dataset_name',
+      'mixed',
+      '--real_im_path',
+      data.real,
+      '--fake_im_path',
+      data.fake,
+    ]);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain(
+      `--real_im_path '${data.real}' holds the partition folders train, val, test`,
+    );
+    expect(s.stderr).toContain(`--real_im_path ${join(data.real, 'test')}`);
   });
 });

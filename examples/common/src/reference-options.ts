@@ -209,8 +209,8 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
   },
   partition: {
     type: 'string',
-    default: 'val',
-    help: 'partition name; must appear in both image paths',
+    default: null,
+    help: "partition name (a results sub-folder); must appear in both image paths, except 'all' (the folders as they are). Not given: the folders' own name when both are train, val or test, else 'all'",
   },
   force_redo: { type: 'boolean', default: false, help: 'evaluate even if results are up to date' },
   visualize: {
@@ -220,9 +220,9 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
   },
   average_mode: {
     type: 'string',
-    default: null,
+    default: 'after_softmax',
     choices: ['vote', 'before_softmax', 'after_softmax'],
-    help: 'the aggregation that ranks images for --visualize',
+    help: "the aggregation that ranks images for --visualize (the reference's scripts use after_softmax)",
   },
   topn: {
     type: 'number',

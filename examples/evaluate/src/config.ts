@@ -1,4 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
+  say,
   TEST_OPTIONS,
   TRAIN_OPTIONS,
   parseOptions,
@@ -50,4 +53,67 @@ export function resolveTestOptions(
   values.isTrain = false;
   values.load_model = true;
   return withArchitectureSizes(values);
+}
+
+/** Partition folder names (the reference's layout: `<class>/{train,val,test}`). */
+const PARTITIONS = ['train', 'val', 'test'] as const;
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * The partition of an evaluation: the results sub-folder `results/<name>/<partition>/…`.
+ *
+ * - `--partition P` given: as the reference, P must appear in both folder paths.
+ * - Not given, or `all`: a folder that holds partition folders (`real/{train,val,test}`) is an
+ *   error that names the folder to give instead (evaluating it would mix the partitions).
+ *   Otherwise the folders themselves are the test set, and the partition is their name when
+ *   both are called train, val or test (not given), else `all`.
+ *
+ * @param realDir - `--real_im_path` (no trailing slash).
+ * @param fakeDir - `--fake_im_path`.
+ * @param partition - `--partition`, or null when not given.
+ * @returns The partition name.
+ * @throws Error naming the folder and the fix.
+ */
+export function resolvePartition(
+  realDir: string,
+  fakeDir: string,
+  partition: string | null,
+): string {
+  const dirs = [
+    ['real_im_path', realDir],
+    ['fake_im_path', fakeDir],
+  ] as const;
+  if (partition && partition !== 'all') {
+    for (const [flag, dir] of dirs) {
+      if (!dir.includes(partition)) {
+        throw new Error(
+          `--${flag} '${dir}' does not contain the partition name '${partition}': point it at the partition folder ` +
+            `(e.g. .../${partition}), pass another --partition, or leave --partition out to evaluate the folders as they are`,
+        );
+      }
+    }
+    return partition;
+  }
+  for (const [flag, dir] of dirs) {
+    const inside = PARTITIONS.filter((p) => isDir(join(dir, p)));
+    if (inside.length) {
+      const pick = inside.includes('test') ? 'test' : inside[inside.length - 1];
+      throw new Error(
+        `--${flag} '${dir}' holds the partition folders ${inside.join(', ')}: evaluate one partition, ` +
+          `e.g. --${flag} ${join(dir, pick)} (and the other folder's ${pick} too) --partition ${pick}`,
+      );
+    }
+  }
+  if (partition === 'all') return partition;
+  const names = new Set(dirs.map(([, d]) => basename(d)));
+  const [only] = names;
+  if (names.size === 1 && (PARTITIONS as readonly string[]).includes(only)) {
+    say(`partition: ${only} (the folders' name; --partition to name it otherwise)`);
+    return only;
+  }
+  say(
+    "no --partition: evaluating the folders themselves; results go to the partition folder 'all' (--partition to name it)",
+  );
+  return 'all';
 }

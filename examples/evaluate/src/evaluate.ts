@@ -23,6 +23,7 @@ import { say, svgToPng, type Options } from '@patchfx/example-common';
 import { writeNpy } from '@patchfx/viz/node';
 import { predictFiles, type ImagePrediction } from '@patchfx/example-common';
 import { writeVisualizations } from './visualize.js';
+import { resolvePartition } from './config.js';
 
 /** Image-level aggregation modes and their file stems (spec §4.3). */
 export const MODE_FILES = Object.freeze({
@@ -87,20 +88,15 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
   const started = performance.now();
   const which = String(opt.which_model_netD);
   const epoch = String(opt.which_epoch);
-  const partition = String(opt.partition);
+  for (const flag of ['real_im_path', 'fake_im_path'])
+    if (!opt[flag]) throw new Error(`give --${flag} (a folder of ${flag.slice(0, 4)} images)`);
   const realDir = String(opt.real_im_path).replace(/\/+$/, '');
   const fakeDir = String(opt.fake_im_path).replace(/\/+$/, '');
-  for (const [flag, dir] of [
-    ['real_im_path', realDir],
-    ['fake_im_path', fakeDir],
-  ]) {
-    if (!dir.includes(partition)) {
-      throw new Error(
-        `--${flag} '${dir}' does not contain the partition name '${partition}': point it at the partition folder ` +
-          `(e.g. .../${partition}) or pass --partition`,
-      );
-    }
-  }
+  const partition = resolvePartition(
+    realDir,
+    fakeDir,
+    opt.partition == null ? null : String(opt.partition),
+  );
   if (!opt.dataset_name)
     throw new Error('give --dataset_name (the name of this test set in the results folder)');
   const runDir = resolve(String(opt.checkpoints_dir), String(opt.name));
@@ -224,12 +220,12 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
         metrics.metrics_patch = mp;
         writeMetrics(outDir, 'metrics_patch', mp, { ...extra, average_mode: 'patch' });
         if (opt.visualize) {
-          if (!opt.average_mode)
-            throw new Error('--visualize needs --average_mode vote|before_softmax|after_softmax');
+          const mode = (opt.average_mode ?? 'after_softmax') as ImageMode;
+          say(`--visualize ranks images by ${mode} (--average_mode to change)`);
           await writeVisualizations({
             outDir,
             predictions: preds,
-            scores: scoresByMode[opt.average_mode as ImageMode]!,
+            scores: scoresByMode[mode]!,
             mapSize,
             transform,
             fakeClassId,
@@ -289,4 +285,4 @@ export function checkpointTime(ckDir: string): Date | null {
   const p = join(ckDir, 'weights.bin');
   return existsSync(p) ? statSync(p).mtime : null;
 }
-export { resolveTestOptions } from './config.js';
+export { resolvePartition, resolveTestOptions } from './config.js';

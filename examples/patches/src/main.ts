@@ -18,7 +18,7 @@ import {
   SMOKE_OPTION,
   withSmoke,
 } from '@patchfx/example-common';
-import { resolveTestOptions } from '@patchfx/example-evaluate';
+import { resolvePartition, resolveTestOptions } from '@patchfx/example-evaluate';
 import { selectPatches, writePatches } from './patches.js';
 
 async function main(argv: readonly string[]): Promise<number | void> {
@@ -36,14 +36,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
       `patches needs loadSize == fineSize (got ${opt.loadSize} and ${opt.fineSize}): the patch windows are computed on the fineSize input; pass --loadSize ${opt.fineSize}`,
     );
   }
-  for (const [flag, dir] of [
-    ['real_im_path', opt.real_im_path],
-    ['fake_im_path', opt.fake_im_path],
-  ] as const) {
-    if (!dir) throw new Error(`give --${flag}`);
-    if (!String(dir).includes(String(opt.partition)))
-      throw new Error(`--${flag} '${dir}' does not contain the partition name '${opt.partition}'`);
-  }
+  for (const flag of ['real_im_path', 'fake_im_path'])
+    if (!opt[flag]) throw new Error(`give --${flag} (a folder of ${flag.slice(0, 4)} images)`);
+  const partition = resolvePartition(
+    String(opt.real_im_path).replace(/\/+$/, ''),
+    String(opt.fake_im_path).replace(/\/+$/, ''),
+    opt.partition == null ? null : String(opt.partition),
+  );
   if (!opt.dataset_name) throw new Error('give --dataset_name');
   await setupBackend(String(opt.backend));
   await initNodeCodecs();
@@ -52,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const outDir = resolve(
     String(opt.results_dir),
     String(opt.name),
-    String(opt.partition),
+    partition,
     `epoch_${epoch}`,
     String(opt.dataset_name),
     `patches_top${topn}`,

@@ -17,7 +17,7 @@ import {
   withSmoke,
   type OptionSpecs,
 } from '@patchfx/example-common';
-import { resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
+import { resolvePartition, resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
 import { renderDegradationChart } from '@patchfx/viz';
 
 const SWEEPS: OptionSpecs = {
@@ -57,6 +57,12 @@ async function main(argv: readonly string[]): Promise<number | void> {
     SWEEPS,
     'robustness',
     '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [--jpeg 90,70,50] [--blur 3,5] [--resize 0.5]',
+  );
+  // Once for the whole sweep (every evaluation below then names it without a message).
+  base.partition = resolvePartition(
+    String(base.real_im_path ?? '').replace(/\/+$/, ''),
+    String(base.fake_im_path ?? '').replace(/\/+$/, ''),
+    base.partition == null ? null : String(base.partition),
   );
   await setupBackend(String(base.backend));
   const stem = MODE_STEM[String(base.mode)];
