@@ -397,6 +397,66 @@ describe(`detector on ${backend}`, () => {
     expect(h.patches.find((q) => q.row === 14 && q.col === 0)!.part!.label).toBe('skin');
   });
 
+  test('explain gives each patch its part shares and the dominant part besides the reference rule', async () => {
+    // 64-px input: 'clothes' on rows 40–63, a 2×2 'mouth' at rows 36–37, cols 36–37, 'skin'
+    // elsewhere. Patch (9, 9)'s window (rows/cols 30–48) holds all of the small mouth, so the
+    // reference rule calls it 'mouth', while clothes and skin fill the window.
+    const parts = ['background', 'skin', 'mouth', 'clothes'];
+    const labels = new Uint8Array(SIZE * SIZE).fill(1);
+    labels.fill(3, 40 * SIZE);
+    for (let y = 36; y < 38; y++) labels.fill(2, y * SIZE + 36, y * SIZE + 38);
+    const segmenter: SegmenterLike = {
+      segment: async () => ({ labels, width: SIZE, height: SIZE, parts }),
+    };
+    const e = await withNoLeaks(() => detector.explain(imagePath, { topk: 225, segmenter }));
+    const p = e.patches.find((q) => q.row === 9 && q.col === 9)!;
+    expect(p.window).toMatchObject({ top: 30, left: 30, bottom: 49, right: 49 });
+    // Rows 30–39 are skin (but the mouth), rows 40–48 clothes: 10·19 − 4, 4 and 9·19 of 361.
+    expect(p.part).toMatchObject({ name: 'mouth', fraction: 1, coverage: 4 / 361 });
+    expect(p.parts).toEqual([
+      { name: 'skin', share: 186 / 361 },
+      { name: 'clothes', share: 171 / 361 },
+      { name: 'mouth', share: 4 / 361 },
+    ]);
+    expect(p.dominantPart).toEqual({ name: 'skin', share: 186 / 361 });
+    // Shares always sum to 1 and come largest first.
+    for (const q of e.patches) {
+      expect(q.parts.reduce((a, b) => a + b.share, 0)).toBeCloseTo(1, 12);
+      expect(q.parts.map((s) => s.share)).toEqual(
+        q.parts.map((s) => s.share).sort((a, b) => b - a),
+      );
+      expect(q.dominantPart).toEqual(q.parts[0]);
+    }
+    // A grouping adds up the shares of the labels it merges (skin + mouth = face here).
+    const g = await detector.explain(imagePath, {
+      topk: 225,
+      segmenter,
+      partGroup: (l) => (l === 'clothes' ? 'clothes' : 'face'),
+    });
+    const gp = g.patches.find((q) => q.row === 9 && q.col === 9)!;
+    expect(gp.parts).toEqual([
+      { name: 'face', share: 190 / 361 },
+      { name: 'clothes', share: 171 / 361 },
+    ]);
+    expect(gp.part!.name).toBe('face'); // the reference rule's label (mouth), grouped
+    // Without a segmenter: no parts at all.
+    const n = await detector.explain(imagePath, { topk: 1 });
+    expect([n.patches[0].part, n.patches[0].parts, n.patches[0].dominantPart]).toEqual([
+      null,
+      [],
+      null,
+    ]);
+    // Reports carry them and stay valid.
+    const report = await detector.report(imagePath, {
+      topk: 225,
+      segmenter,
+      createdAt: new Date(0),
+    });
+    const rp = report.patches.find((q) => q.row === 9 && q.col === 9)!;
+    expect([rp.parts, rp.dominantPart]).toEqual([p.parts, p.dominantPart]);
+    expect(validate(report)).toEqual([]);
+  });
+
   test('calibration fits the threshold on known reals; labels follow the abstain band', async () => {
     const d = await loadDetectorFromPath(ckpt);
     try {

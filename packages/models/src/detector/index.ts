@@ -63,7 +63,7 @@ export {
   type ResolvedSizes,
   type SizeSource,
 } from './preprocess.js';
-export type { PartMapLike, PatchPart, SegmenterLike } from './parts.js';
+export type { PartMapLike, PartShare, PatchPart, SegmenterLike } from './parts.js';
 export { urlCheckpointReader, memoryCheckpointReader, type UrlReaderOptions } from './reader.js';
 export {
   REPORT_FORMAT,

@@ -49,6 +49,49 @@ export interface PatchPart {
 }
 
 /**
+ * One face part's share of a patch's window: what an app shows ("62 % skin, 35 % clothes").
+ */
+export interface PartShare {
+  /**
+   * The part's name: `partGroup(label)` when a grouping was given (labels that map to the same
+   * name are added up), else the segmenter's label name.
+   */
+  readonly name: string;
+  /** Share of the window's pixels that show this part, in (0, 1]. */
+  readonly share: number;
+}
+
+/**
+ * Every part in a patch's window, by its share of the window (largest first; ties to the part
+ * whose first label has the lowest id). The first is the dominant part.
+ */
+export function partShares(
+  map: PartMapLike,
+  box: PixelBox,
+  group?: (label: string) => string,
+): PartShare[] {
+  const inside = new Int32Array(Math.max(map.parts.length, 256));
+  let area = 0;
+  for (let y = box.top; y < box.bottom; y++) {
+    for (let x = box.left; x < box.right; x++) {
+      inside[map.labels[y * map.width + x]]++;
+      area++;
+    }
+  }
+  const byName = new Map<string, number>();
+  for (let k = 0; k < inside.length; k++) {
+    if (inside[k] === 0) continue;
+    const label = map.parts[k] ?? `label ${k}`;
+    const name = group ? group(label) : label;
+    byName.set(name, (byName.get(name) ?? 0) + inside[k]);
+  }
+  // Map keeps insertion order (lowest id first), and the sort is stable: ties stay in it.
+  return [...byName]
+    .map(([name, n]) => ({ name, share: n / area }))
+    .sort((a, b) => b.share - a.share);
+}
+
+/**
  * Brings a map onto the model's input grid as the evaluation transform does to the image: the
  * shorter side to `side` by nearest neighbour (OpenCV `INTER_NEAREST`, source index
  * `floor(d · src / dst)`), then the centre `crop × crop` square (label 0 outside the map).

@@ -5,7 +5,7 @@ import type { ImageAverageMode } from '@patchfx/metrics';
 import type { ReceptiveField } from '../receptive-field.js';
 import { describeDecision, type DetectorCalibration, type DetectorLabel } from './decision.js';
 import type { Detection, ExplainOptions, ExplainedPatch } from './detector.js';
-import type { PatchPart } from './parts.js';
+import type { PartShare, PatchPart } from './parts.js';
 import type { PixelBox, Preprocessing } from './preprocess.js';
 import { PATCHFX_VERSION } from './version.js';
 
@@ -37,7 +37,12 @@ export interface ReportPatch {
   };
   /** The window in the original image's pixels. */
   readonly originalBox: PixelBox;
+  /** The reference's cluster rule (spec §7.2); `null` without a segmenter. */
   readonly part: PatchPart | null;
+  /** Every part's share of the window, largest first; empty without a segmenter. */
+  readonly parts: PartShare[];
+  /** The part filling most of the window; `null` without a segmenter. */
+  readonly dominantPart: PartShare | null;
 }
 
 /** What `Detector.report` returns (schema `docs/report.schema.json`). */
@@ -162,6 +167,10 @@ export function buildReport(
       },
       originalBox: q.originalBox,
       part: q.part,
+      parts: q.parts.map((x) => ({ name: x.name, share: x.share })),
+      dominantPart: q.dominantPart
+        ? { name: q.dominantPart.name, share: q.dominantPart.share }
+        : null,
     })),
   };
 }
