@@ -30,6 +30,7 @@ import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
 import {
   Adam,
   buildPatchDiscriminator,
+  checkpointPreprocessing,
   disposeAdamState,
   isPatchModel,
   parseModelName,
@@ -39,6 +40,7 @@ import {
   type InitType,
 } from '@patchfx/models';
 import {
+  calibrateCheckpoints,
   checkpointSink,
   createDataParallel,
   loadCheckpoint,
@@ -211,7 +213,17 @@ async function main(argv: readonly string[]): Promise<number | void> {
         {
           model,
           data: source,
-          checkpoints: checkpointSink(runDir),
+          checkpoints: checkpointSink(runDir, {
+            preprocessing: checkpointPreprocessing({
+              loadSize: load,
+              fineSize: fine,
+              crop: opt.random_resized_crop
+                ? 'random_resized'
+                : opt.random_crop
+                  ? 'random'
+                  : 'center',
+            }),
+          }),
           resume,
           steps: parallel,
           config: {
@@ -286,6 +298,14 @@ async function main(argv: readonly string[]): Promise<number | void> {
         },
       );
       bar.stop();
+      // Calibrate bestval and latest on the validation split (the rule: fitCalibration).
+      const calibrated = await calibrateCheckpoints(runDir, {
+        real: valSplit.real,
+        fake: valSplit.fake,
+        skipBadFiles: Boolean(opt.skip_bad_files),
+        onWarning: (m) => say(`warning: ${m}`),
+      });
+      for (const c of calibrated) say(`calibrated ${c.tag}: ${c.summary}`);
       log({
         event: 'end',
         reason: result.stopReason,
