@@ -240,8 +240,7 @@ const fixed = (v: number) => +v.toFixed(4);
  * @example
  * ```ts doctest
  * import { describeDecision, decisionBand } from '@patchfx/models';
- * describeDecision(decisionBand(0.5, 1.5, null));
- * // => "uncalibrated: 'fake' above 0.6, 'real' at or below 0.4, else 'unsure' (threshold 0.5, abstain odds ratio 1.5)"
+ * describeDecision(decisionBand(0.5, 1.5, null)); // => "uncalibrated: 'fake' above 0.6, 'real' at or below 0.4, else 'unsure' (threshold 0.5, abstain odds ratio 1.5)"
  * ```
  */
 export function describeDecision(band: DecisionBand): string {

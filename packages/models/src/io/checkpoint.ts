@@ -64,8 +64,7 @@ export interface CheckpointPreprocessing {
  * @example
  * ```ts doctest
  * import { checkpointPreprocessing } from '@patchfx/models';
- * checkpointPreprocessing({ loadSize: 128 });
- * // => { loadSize: 128, fineSize: 128, crop: 'center', resample: 'lanczos', normalization: { scale: 255, mean: 0.5, std: 0.5 } }
+ * checkpointPreprocessing({ loadSize: 128 }); // => { loadSize: 128, fineSize: 128, crop: 'center', resample: 'lanczos', normalization: { scale: 255, mean: 0.5, std: 0.5 } }
  * ```
  */
 export function checkpointPreprocessing(sizes: {
