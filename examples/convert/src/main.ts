@@ -20,6 +20,8 @@ import {
 } from '@patchfx/example-common';
 import {
   buildPatchDiscriminator,
+  checkpointPreprocessing,
+  defaultInputSize,
   isPatchModel,
   outputSize,
   parseModelName,
@@ -57,12 +59,12 @@ const OPTIONS: OptionSpecs = {
   fineSize: {
     type: 'number',
     default: null,
-    help: 'input size written to opt.yml [default: 299 for xception, 224 for resnet]',
+    help: "side the model was trained at (the crop), written into the checkpoint and opt.yml [default: the reference scripts' 299 for xception*, 224 for resnet*]",
   },
   loadSize: {
     type: 'number',
     default: null,
-    help: 'load size written to opt.yml [default: same as fineSize]',
+    help: 'shorter side after the resize, before the crop; patch models are run at it. Written into the checkpoint and opt.yml [default: fineSize, as in the reference scripts]',
   },
   fake_class_id: {
     type: 'string',
@@ -110,9 +112,16 @@ async function main(argv: readonly string[]): Promise<number | void> {
         if (existsSync(p)) throw new Error(`'${p}' exists; pass --overwrite to replace it`);
       }
     }
-    const xception = whichModelNetD.includes('xception');
-    const fineSize = Number(values.fineSize ?? (xception ? 299 : 224));
+    const fineSize = Number(values.fineSize ?? defaultInputSize(whichModelNetD));
     const loadSize = Number(values.loadSize ?? fineSize);
+    for (const [k, v] of Object.entries({ fineSize, loadSize })) {
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new Error(`--${k} must be a positive integer, got ${v}`);
+    }
+    const sizesFrom =
+      values.fineSize != null || values.loadSize != null
+        ? '--loadSize/--fineSize'
+        : `the reference scripts' size for ${whichModelNetD}; set --loadSize/--fineSize if it was trained at another`;
     const patch = isPatchModel(parseModelName(whichModelNetD));
 
     const state = {
@@ -121,7 +130,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
       ...(ckpt.bestValEpoch !== undefined ? { bestValEpoch: ckpt.bestValEpoch } : {}),
       convertedFrom: basename(file),
     };
-    await saveCheckpoint(target, { model, state });
+    // The reference's checkpoints do not say how they were cropped; its scripts centre-crop.
+    const preprocessing = checkpointPreprocessing({ loadSize, fineSize });
+    await saveCheckpoint(target, { model, state, preprocessing });
     const opt = {
       model: patch ? 'patch_discriminator' : 'basic_discriminator',
       which_model_netD: whichModelNetD,
@@ -161,9 +172,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
         `epoch:       ${ckpt.epoch}, best_val_metric ${ckpt.bestValMetric ?? '-'} at epoch ${ckpt.bestValEpoch ?? '-'}`,
       );
     }
+    say(`preprocessing: loadSize ${loadSize}, fineSize ${fineSize} (${sizesFrom})`);
     if (patch) {
-      const [h, w] = outputSize(model, fineSize);
-      say(`patch map:   ${h}×${w} at ${fineSize}×${fineSize}`);
+      // Patch models are evaluated on the whole loadSize square (spec §3.4).
+      const [h, w] = outputSize(model, loadSize);
+      say(`patch map:   ${h}×${w} at ${loadSize}×${loadSize}`);
     }
     say(`wrote:       ${target}`);
     say(`wrote:       ${optPath}`);
