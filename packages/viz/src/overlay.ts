@@ -215,8 +215,9 @@ export interface HeatmapAvgOptions {
 }
 
 /**
- * The `heatmap_avg.png` view (spec §4.4): the mean of the P(real) maps (when given several),
- * min-max normalised without epsilon → ×255 to uint8 → bilinear resize to `size` → JET. No
+ * The `heatmap_avg.png` view (spec §4.4): the mean of the maps (when given several; P(fake)
+ * in patchfx's galleries, P(real) in the reference's), min-max normalised without epsilon (or
+ * not at all with `scale: 'absolute'`) → ×255 to uint8 → bilinear resize to `size` → JET. No
  * image blend.
  *
  * Input shape: one or more maps `[h, w]`. Output shape: `[size.height, size.width, 3]` (RGB).
