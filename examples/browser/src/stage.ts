@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildPatchDiscriminator } from '@patchfx/models';
+import { buildPatchDiscriminator, checkpointPreprocessing } from '@patchfx/models';
 import { saveCheckpoint } from '@patchfx/models/node';
 
 const require = createRequire(import.meta.url);
@@ -99,7 +99,11 @@ export async function stageModel(
     initGain: SEEDED_MODEL.initGain,
   });
   try {
-    await saveCheckpoint(to, { model, state: { untrained: true } });
+    await saveCheckpoint(to, {
+      model,
+      state: { untrained: true },
+      preprocessing: checkpointPreprocessing({ loadSize: SEEDED_MODEL.size }),
+    });
   } finally {
     model.dispose();
   }

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
 import {
   buildPatchDiscriminator,
+  checkpointPreprocessing,
   resolveModelConfig,
   trainPatchDiscriminator,
 } from '@patchfx/models';
@@ -213,7 +214,9 @@ async function trainSmokeRun(
       {
         model,
         data: source,
-        checkpoints: checkpointSink(dir),
+        checkpoints: checkpointSink(dir, {
+          preprocessing: checkpointPreprocessing({ loadSize: s.imageSize }),
+        }),
         config: { maxSteps: s.steps, preciseBnBatches: 1 },
       },
       {
