@@ -122,7 +122,7 @@ async function loadParts(assets: StagedAssets): Promise<Parts> {
     return {
       segmenter,
       group: segment.clusterOf,
-      note: 'Face parts: from the face parser (landmarks + person segmentation), grouped into the reference’s 11 clusters; a patch gets the part with the largest share of its own area inside the window.',
+      note: 'Face parts: from the face parser (landmarks + person segmentation), grouped into the reference’s 11 clusters. A box is labelled with the part that fills most of it; the table also gives the reference’s pick (the part with the largest share of its own area inside the window, which favours small parts).',
     };
   } catch (e) {
     return {
@@ -208,7 +208,7 @@ function drawBoxes(ctx: CanvasRenderingContext2D, patches: readonly Patch[], sca
     ctx.lineWidth = p.rank === 1 ? 3 : 2;
     ctx.strokeStyle = boxColor(p);
     ctx.strokeRect(x + 1, y + 1, (w.right - w.left) * scale - 2, (w.bottom - w.top) * scale - 2);
-    const text = `${p.rank}${p.part ? ` ${p.part.name}` : ''}`;
+    const text = `${p.rank}${p.dominantPart ? ` ${p.dominantPart.name}` : ''}`;
     const tw = ctx.measureText(text).width + 6;
     const ty = Math.max(0, y - 17 < 0 ? y + 2 : y - 17);
     ctx.fillStyle = 'rgba(0, 0, 0, 0.7)';
@@ -248,7 +248,10 @@ function patchRow(p: Patch): HTMLTableRowElement {
     p.score.toFixed(4),
     fmtBox(p.window),
     fmtBox(p.originalBox),
-    p.part ? `${p.part.name}` : '—',
+    p.dominantPart
+      ? `${p.parts.map((q) => `${q.name} ${Math.round(100 * q.share)} %`).join(', ')}` +
+        (p.part && p.part.name !== p.dominantPart.name ? ` (reference rule: ${p.part.name})` : '')
+      : '—',
   ];
   for (const c of cells) {
     const td = document.createElement('td');
