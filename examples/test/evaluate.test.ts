@@ -2,6 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from '
 import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, test } from 'vitest';
 import { averagePrecision } from '@patchfx/metrics';
+import { heatmapAvgImage } from '@patchfx/viz';
+import { readNpy, readPng } from '@patchfx/viz/node';
 import { makeTempDir } from '@patchfx/test-utils';
 import { runProgram, writeToyDataset } from './helpers.js';
 
@@ -227,6 +229,45 @@ describe('evaluate program', () => {
         expect(Number(pReal)).toBeCloseTo(Number(row[4]), 5);
       }
     }
+  });
+
+  test('--heatmap_scale absolute colours probabilities as they are; per_image stretches each map', async () => {
+    const vis = (name: string) =>
+      join(results, 'ev', 'test', 'epoch_bestval', name, 'vis', 'fakes', 'easiest');
+    for (const [name, scale] of [
+      ['toy_abs', 'absolute'],
+      ['toy_per_image', 'per_image'],
+    ]) {
+      const r = await runProgram('evaluate', [
+        ...args().map((a) => (a === 'toy' ? name : a)),
+        '--visualize',
+        '--topn',
+        '2',
+        '--heatmap_scale',
+        scale,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    }
+    // heatmap_avg.npy is the mean P(real) map; the picture shows the mean P(fake) = 1 − it.
+    const png = (name: string) => readPng(join(vis(name), 'heatmap_avg.png'));
+    const npy = readNpy(join(vis('toy_abs'), 'heatmap_avg.npy'));
+    const [h, w] = npy.shape;
+    const pFake = { data: Float32Array.from(npy.data, (v) => 1 - v), height: h, width: w };
+    const size = { width: png('toy_abs').width, height: png('toy_abs').height };
+    // Mean absolute difference per byte (the file's P(fake) is 1 − P(real) within float
+    // rounding, which the per-image stretch of a near-constant map magnifies to a few levels).
+    const meanDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+      Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+    const absolute = heatmapAvgImage(pFake, size, { scale: 'absolute' }).data;
+    const minmax = heatmapAvgImage(pFake, size, { scale: 'minmax' }).data;
+    expect(meanDiff(png('toy_abs').data, absolute)).toBeLessThan(0.5);
+    expect(meanDiff(png('toy_abs').data, minmax)).toBeGreaterThan(20);
+    expect(meanDiff(png('toy_per_image').data, minmax)).toBeLessThan(2);
+    expect(meanDiff(png('toy_per_image').data, absolute)).toBeGreaterThan(20);
+    const bad = await runProgram('evaluate', [...args(), '--heatmap_scale', 'minmax']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/heatmap_scale.*expected one of 'per_image' \| 'absolute'/);
   });
 
   test('plain real/ and fake/ folders evaluate without --partition; partition folders are named', async () => {

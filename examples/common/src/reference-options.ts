@@ -224,6 +224,12 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
     choices: ['vote', 'before_softmax', 'after_softmax'],
     help: "the aggregation that ranks images for --visualize (the reference's scripts use after_softmax)",
   },
+  heatmap_scale: {
+    type: 'string',
+    default: 'per_image',
+    choices: ['per_image', 'absolute'],
+    help: "--visualize colours: per_image stretches each map's min–max over the colormap (the reference; p≈0.5 can look as sure as p≈1), absolute puts probability 0–1 straight onto it",
+  },
   topn: {
     type: 'number',
     default: 100,

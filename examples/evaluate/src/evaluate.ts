@@ -230,6 +230,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
             transform,
             fakeClassId,
             topn: Number(opt.topn),
+            heatmapScale: opt.heatmap_scale === 'absolute' ? 'absolute' : 'minmax',
           });
         }
       } finally {

@@ -1,9 +1,11 @@
 /**
  * `--visualize` (spec §4.4): for fakes and for reals, the `topn` easiest and hardest images by
- * the chosen aggregation (at most half the class each, so the two never share an image), each with the model input, its P(real) patch map (`.npy`, the
- * reference's file) and the heatmap overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}`
- * and a lightbox page. The pictures show P(fake) (`heatmapClass`), patchfx's convention for
- * everything a user sees (the detector's patch map, the browser demo); the reference drew P(real).
+ * the chosen aggregation (at most half the class each, so the two never share an image), each
+ * with the model input, its P(real) patch map (`.npy`, the reference's file) and the heatmap
+ * overlay; per folder `preds.txt`, `heatmap_avg.{npy,png}` and a lightbox page. The pictures
+ * show P(fake) (`heatmapClass`), patchfx's convention for everything a user sees (the
+ * detector's patch map, the browser demo); the reference drew P(real). `heatmapScale` is
+ * evaluate's `--heatmap_scale` (`per_image` = `'minmax'`, `absolute`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
