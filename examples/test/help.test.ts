@@ -3,11 +3,15 @@
  * per option, and stops on an unknown option with exit 1 and a message naming it. Spawned as
  * `npm run <name>` would start them, a few at a time.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { TEST_OPTIONS, TRAIN_OPTIONS } from '@patchfx/example-common';
 import { ROOT, runProgram, type RunResult } from './helpers.js';
+
+const require = createRequire(import.meta.url);
 
 const PROGRAMS = readdirSync(join(ROOT, 'examples'))
   .filter((d) => existsSync(join(ROOT, 'examples', d, 'src/main.ts')))
@@ -49,6 +53,28 @@ async function pool<T, R>(items: readonly T[], limit: number, f: (x: T) => Promi
 /** The option names of a help text: `  --name …` lines, one per option. */
 function listedOptions(text: string): string[] {
   return [...text.matchAll(/^ {2}--([\w-]+)\b.*\S\s\S/gm)].map((m) => m[1]);
+}
+
+/** Runs a program with its stdout closed from the start, as `--help | head` ends up. */
+function runWithClosedStdout(name: string, args: readonly string[]): Promise<RunResult> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@patchfx/source',
+      '--import',
+      require.resolve('tsx'),
+      join(ROOT, 'examples', name, 'src/main.ts'),
+      ...args,
+    ],
+    { cwd: ROOT, env: { ...process.env, INIT_CWD: ROOT }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code, signal) => res({ code, signal, stdout: '', stderr }));
+  });
 }
 
 describe('--help and unknown options in every program', () => {
@@ -98,4 +124,10 @@ describe('--help and unknown options in every program', () => {
     }
     expect(failures).toEqual([]);
   }, 600_000);
+
+  test('--help into a closed pipe (npm run train -- --help | head) exits 0 without a stack trace', async () => {
+    const r = await runWithClosedStdout('train', ['--help']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  }, 120_000);
 });

@@ -16,6 +16,8 @@ export function runMain(main: () => Promise<number | void>): void {
     },
     (e: unknown) => {
       if (e instanceof HelpRequested) {
+        // `--help | head` closes the pipe early: that ends the help, not with a stack trace.
+        process.stdout.on('error', () => {});
         process.stdout.write(`${e.text}\n`);
         process.exitCode = 0;
         return;
