@@ -3,9 +3,16 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { useBackend, type BackendName } from '@patchfx/models/backend';
 import { buildPatchDiscriminator, outputSize, type ModelConfig } from '@patchfx/models';
-import { saveCheckpoint } from '@patchfx/models/node';
+import { loadDetectorFromPath, saveCheckpoint } from '@patchfx/models/node';
 import { averagePrecision } from '@patchfx/metrics';
-import { colormapColor, type Rgb } from '@patchfx/viz';
+import {
+  colormapColor,
+  normalizeMinMax,
+  patchOverlay,
+  probabilityLabel,
+  type PixelImage,
+  type Rgb,
+} from '@patchfx/viz';
 import { encodePng } from '@patchfx/viz/node';
 import { createImage, resizeImage, type RgbImage } from '@patchfx/data';
 import { initNodeCodecs } from '@patchfx/data/node';
@@ -37,4 +44,25 @@ export async function consume(backend: BackendName): Promise<number> {
   return (
     size[0] + ap + color[0] + png.length + depth.length + Object.keys(segment).length + save.length
   );
+}
+
+// An app's heatmap (issue 16): the detector's model-input image and P(fake) map go straight
+// into patchOverlay; the map's data and the maps viz returns are Float32Array, not unions.
+export async function heatmap(dir: string, photo: string): Promise<PixelImage | null> {
+  const detector = await loadDetectorFromPath(dir);
+  try {
+    const seen: RgbImage[] = [];
+    const { score, patchMap } = await detector.detect(photo, {
+      onModelInput: (image) => seen.push(image),
+    });
+    if (!patchMap) return null;
+    const values: Float32Array = patchMap.data;
+    const stretched: Float32Array = normalizeMinMax(patchMap).data;
+    const { patches } = await detector.explain(photo);
+    const dominant: string | undefined = patches[0]?.dominantPart?.name;
+    void [values, stretched, dominant];
+    return patchOverlay(seen[0], patchMap, { label: probabilityLabel(score), scale: 'absolute' });
+  } finally {
+    detector.dispose();
+  }
 }
