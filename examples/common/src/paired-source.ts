@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createBatchLoader, type BatchLoader } from '@patchfx/data/node';
-import type { TransformConfig } from '@patchfx/data';
+import { ImageDecodeError, type TransformConfig } from '@patchfx/data';
 import type { Batch, BatchSource } from '@patchfx/models';
 
 export interface PairedSourceOptions {
@@ -37,7 +37,23 @@ function toBatch(b: {
   };
 }
 
-/** Train batches shuffled per epoch (seeded), val batches in order; both paired real/fake. */
+/** A bad image stops the run with the file and the two ways on (fix it, or skip such files). */
+async function* withFileHint<T>(batches: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* batches;
+  } catch (e) {
+    if (!(e instanceof ImageDecodeError)) throw e;
+    throw new Error(
+      `${e.message}. Fix or remove the file, or add --skip_bad_files to skip unreadable images (each with a warning)`,
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Train batches shuffled per epoch (seeded), val batches in order; both paired real/fake. A bad
+ * file ends an epoch with an error that names it and `--skip_bad_files` (unless skipping).
+ */
 export function pairedSource(o: PairedSourceOptions): PairedSource {
   const common = {
     transform: o.transform,
@@ -63,13 +79,13 @@ export function pairedSource(o: PairedSourceOptions): PairedSource {
     },
     async *trainEpoch(epoch, start) {
       let i = 0;
-      for await (const b of train.epoch(epoch)) {
+      for await (const b of withFileHint(train.epoch(epoch))) {
         if (i++ < start) continue; // resuming mid-epoch: same order, skip what was done
         yield toBatch(b);
       }
     },
     async *val() {
-      for await (const b of val.epoch(0)) yield toBatch(b);
+      for await (const b of withFileHint(val.epoch(0))) yield toBatch(b);
     },
     async close() {
       await Promise.all([train.close(), val.close()]);

@@ -10,11 +10,25 @@ import { HelpRequested } from './options.js';
 export function runMain(main: () => Promise<number | void>): void {
   // `npm run x -w pkg` runs in the package folder: resolve the user's paths where they typed them.
   if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+  let settled = false;
+  // Never end with exit 0 while main has not finished: that happens when nothing is left that
+  // could finish it (a promise no live thread will settle) or when something calls
+  // process.exit(0) behind its back. Say so and exit 1 instead of ending silently.
+  process.on('exit', (code) => {
+    if (settled || code !== 0) return;
+    process.stderr.write(
+      'error: the program stopped before it finished, with nothing left running to finish it ' +
+        '(an internal error; rerun with PATCHFX_DEBUG=1 and report it)\n',
+    );
+    process.exitCode = 1;
+  });
   main().then(
     (code) => {
+      settled = true;
       process.exitCode = typeof code === 'number' ? code : 0;
     },
     (e: unknown) => {
+      settled = true;
       if (e instanceof HelpRequested) {
         // `--help | head` closes the pipe early: that ends the help, not with a stack trace.
         process.stdout.on('error', () => {});

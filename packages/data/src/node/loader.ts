@@ -93,9 +93,13 @@ function createPool(size: number): Pool {
   const queue: Waiter[] = [];
   const busy = new Map<Worker, Waiter>();
   const idle: Worker[] = [];
+  /** Every worker not yet exited (close terminates them all, busy or idle). */
+  const live = new Set<Worker>();
   let closed = false;
   const spawn = () => {
     const w = startWorker(script);
+    live.add(w);
+    let crash: Error | undefined;
     w.on('message', (msg: { id: number; result?: BatchJobResult; error?: JobError }) => {
       const waiter = busy.get(w);
       busy.delete(w);
@@ -106,20 +110,29 @@ function createPool(size: number): Pool {
       idle.push(w);
       pump();
     });
-    w.on('error', (e) => {
+    w.on('error', (e) => (crash = e));
+    // Every end of a worker (a crash, or an exit without one) settles its job: a job left
+    // pending with no live worker would let the process end with nothing reported.
+    w.on('exit', (code) => {
+      live.delete(w);
       const waiter = busy.get(w);
       busy.delete(w);
-      waiter?.reject(e);
       const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
-      if (!closed) idle.push(spawn());
+      if (closed) return;
+      const paths = waiter ? ` while loading ${waiter.job.paths.join(', ')}` : '';
+      waiter?.reject(
+        crash
+          ? new Error(`a batch loader worker crashed${paths}: ${crash.message}`, { cause: crash })
+          : new Error(`a batch loader worker stopped unexpectedly (exit code ${code})${paths}`),
+      );
+      idle.push(spawn());
       pump();
     });
     w.unref();
     return w;
   };
-  const workers = Array.from({ length: size }, spawn);
-  idle.push(...workers);
+  idle.push(...Array.from({ length: size }, spawn));
   const pump = () => {
     while (!closed && idle.length && queue.length) {
       const w = idle.shift()!;
@@ -145,7 +158,7 @@ function createPool(size: number): Pool {
         waiter.reject(new Error('the batch loader was closed'));
       queue.length = 0;
       busy.clear();
-      await Promise.all([...new Set([...idle, ...workers])].map((w) => w.terminate()));
+      await Promise.all([...live].map((w) => w.terminate()));
     },
   };
 }

@@ -138,6 +138,13 @@ export interface FitOptions {
    * @defaultValue `trainStep`, `evalStep` and `recalibrateBatchNorm` on the calling thread
    */
   readonly steps?: Partial<StepFunctions>;
+  /**
+   * Stops training early (a program's Ctrl-C): once aborted, the loop finishes the batch in
+   * flight (or abandons the precise-BN pass or validation under way), saves `latest` at the
+   * step reached — a checkpoint that resumes there, like the periodic one — and returns with
+   * `stopReason` `'interrupted'` and `state.done` unset.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Result of {@link trainPatchDiscriminator}. */
@@ -153,19 +160,23 @@ function weightedMean(results: StepResult[]): StepResult {
   return { loss: m('loss'), raw: m('raw'), voted: m('voted'), avg: m('avg'), n };
 }
 
+/** The val metrics, or null when `signal` aborted validation. */
 async function validate(
   model: LayersModel,
   data: BatchSource,
   evalStep: StepFunctions['evalStep'],
-): Promise<StepResult> {
+  signal: AbortSignal | undefined,
+): Promise<StepResult | null> {
   const results: StepResult[] = [];
   for await (const b of data.val()) {
     try {
+      if (signal?.aborted) return null;
       results.push(await evalStep(model, b.images, b.labels));
     } finally {
       tf.dispose([b.images, b.labels]);
     }
   }
+  if (signal?.aborted) return null;
   if (results.length === 0)
     throw new Error('validation produced no batches: is the val split empty?');
   return weightedMean(results);
@@ -180,7 +191,7 @@ async function validate(
  * `saveEpochFreq` epochs; a final `latest` + `<epoch>` at the end (spec §2).
  *
  * Resuming (`options.resume`) continues at the saved epoch and batch, with the saved optimizer
- * state, learning rate and best value.
+ * state, learning rate and best value. `options.signal` interrupts it (see {@link FitOptions}).
  *
  * @returns The final state. Tensors: none returned; the model is trained in place.
  */
@@ -210,13 +221,31 @@ export async function trainPatchDiscriminator(
     await checkpoints.save(tag, { model, optimizer, state: st as unknown as TrainingState });
     await callbacks.onCheckpoint?.(tag, st);
   };
+  const { signal } = options;
+  const interrupted = () => signal?.aborted === true;
   let stopReason = '';
+  /** Set when an interrupt ended the loop (before the epoch's validation was complete). */
+  let cut = false;
   try {
     while (!stopReason) {
       const epochStart = performance.now();
       const trainResults: StepResult[] = [];
       let waitStart = performance.now();
+      // Batches done in this epoch before this call (a resume can start at its very end).
+      const startedAt = state.stepInEpoch;
+      if (interrupted()) {
+        cut = true;
+        break;
+      }
       for await (const batch of data.trainEpoch(state.epoch, state.stepInEpoch)) {
+        const reached = config.maxSteps != null && state.totalSteps >= config.maxSteps;
+        if (reached || interrupted()) {
+          // A resumed run that had reached max_steps goes on to validate; an interrupt stops.
+          if (reached) stopReason = 'max_steps';
+          else cut = true;
+          tf.dispose([batch.images, batch.labels]);
+          break;
+        }
         const dataSeconds = (performance.now() - waitStart) / 1000;
         const t0 = performance.now();
         let result: StepResult;
@@ -244,9 +273,14 @@ export async function trainPatchDiscriminator(
           stopReason = 'max_steps';
           break;
         }
+        if (interrupted()) break;
         waitStart = performance.now();
       }
-      if (trainResults.length === 0 && !stopReason) {
+      if (interrupted() && !stopReason) {
+        cut = true;
+        break;
+      }
+      if (trainResults.length === 0 && startedAt === 0 && !stopReason) {
         throw new Error(
           `epoch ${state.epoch} produced no training batches: is the train split empty?`,
         );
@@ -257,14 +291,22 @@ export async function trainPatchDiscriminator(
           for await (const b of data.trainEpoch(state.epoch, 0)) {
             batches.push(b.images);
             b.labels.dispose();
-            if (batches.length >= config.preciseBnBatches) break;
+            if (batches.length >= config.preciseBnBatches || interrupted()) break;
           }
-          await steps.recalibrateBatchNorm(model, batches);
+          if (!interrupted()) await steps.recalibrateBatchNorm(model, batches);
         } finally {
           tf.dispose(batches);
         }
+        if (interrupted()) {
+          cut = true;
+          break;
+        }
       }
-      const val = await validate(model, data, steps.evalStep);
+      const val = await validate(model, data, steps.evalStep, signal);
+      if (!val) {
+        cut = true;
+        break;
+      }
       const decision = selectAndStop(state, state.epoch, val.raw, config);
       state = {
         ...state,
@@ -302,6 +344,11 @@ export async function trainPatchDiscriminator(
         learningRate: optimizer.learningRate,
       };
       await save('latest', state);
+    }
+    if (cut) {
+      // Interrupted: `latest` at the step reached, not done (resuming continues from here).
+      await save('latest', state);
+      return { state: snapshot(state), stopReason: 'interrupted' };
     }
     state = { ...state, done: true, stopReason, learningRate: optimizer.learningRate };
     await save('latest', state);
