@@ -233,7 +233,7 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
   topn: {
     type: 'number',
     default: 100,
-    help: 'images per gallery (visualize) or patches kept (patches)',
+    help: 'images per gallery (visualize; at most half of each class) or patches kept (patches)',
   },
   test_flip: { type: 'boolean', default: false, help: 'flip every test image' },
   test_compression: {
