@@ -34,9 +34,12 @@ function face(seed: number): string {
 }
 
 // Channel 0 = fake (the default). A 2×2 patch map per image; logits differ per patch.
+// Two images per class: each gallery takes at most half of its class.
 const predictions = [
   { path: face(1), label: 0, logits: new Float32Array([2, -1, 0.5, 0, -1, 1, 0.2, 0.1]) },
   { path: face(2), label: 1, logits: new Float32Array([-2, 1, 0, 0.3, 1, 1, -0.5, 2]) },
+  { path: face(3), label: 0, logits: new Float32Array([0, 0.5, -1, 0, 0, 0, 0.1, 0.3]) },
+  { path: face(4), label: 1, logits: new Float32Array([0, -0.2, 0.4, 0, 0, 0.1, 0, 0]) },
 ];
 // after_softmax scores: the mean of each patch's softmax.
 const scores = predictions.map((p) => {
