@@ -358,8 +358,9 @@ export class Detector {
   /**
    * Scores one image and returns its `topk` strongest patches with their receptive-field
    * windows (model-input pixels, and mapped back to the original image) and, with a
-   * `segmenter`, the face part each window falls in (the reference's rule: the part with the
-   * largest share of its own area inside the window).
+   * `segmenter`, the face parts each window shows: every part's share of the window
+   * (`parts`, largest first), the part filling most of it (`dominantPart`), and the reference's
+   * pick (`part`: the part with the largest share of its own area inside the window).
    *
    * Patches are ranked by P(`target`) descending; ties go to the first in row-major order.
    *
