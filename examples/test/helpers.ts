@@ -23,7 +23,13 @@ export interface RunResult {
 export function runProgram(
   name: string,
   args: readonly string[],
-  options: { cwd?: string; killWhen?: (stdout: string) => boolean; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    /** Sends `killSignal` (default SIGKILL) once, when this returns true for the stdout so far. */
+    killWhen?: (stdout: string) => boolean;
+    killSignal?: NodeJS.Signals;
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunResult> {
   const tsx = require.resolve('tsx');
   const child = spawn(
@@ -49,7 +55,7 @@ export function runProgram(
     stdout += d.toString();
     if (!killed && options.killWhen?.(stdout)) {
       killed = true;
-      child.kill('SIGKILL');
+      child.kill(options.killSignal ?? 'SIGKILL');
     }
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

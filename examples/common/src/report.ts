@@ -15,6 +15,7 @@ import {
   type ReportSection,
   type TrainingSeries,
 } from '@patchfx/viz';
+import { readTrainingLog } from './log.js';
 import type { Options } from './options.js';
 
 function walk(dir: string, found: string[] = []): string[] {
@@ -42,27 +43,20 @@ interface MetricsFile {
 
 function trainingSection(logPath: string): ReportSection | null {
   if (!existsSync(logPath)) return null;
-  const steps: { x: number; loss: number; acc: number }[] = [];
-  const epochs: { x: number; loss: number; raw: number; voted: number; avg: number }[] = [];
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as Record<string, number | string>;
-      if (r.event === 'step')
-        steps.push({ x: Number(r.step), loss: Number(r.loss_D), acc: Number(r.acc_D_raw) });
-      if (r.event === 'epoch') {
-        epochs.push({
-          x: Number(r.step),
-          loss: Number(r.loss_D_val),
-          raw: Number(r.acc_D_raw_val),
-          voted: Number(r.acc_D_voted_val),
-          avg: Number(r.acc_D_avg_val),
-        });
-      }
-    } catch {
-      // A line cut by a killed run: skip it.
-    }
-  }
+  // Each step and epoch once (a resume re-runs what came after its checkpoint).
+  const log = readTrainingLog(logPath);
+  const steps = log.steps.map((r) => ({
+    x: Number(r.step),
+    loss: Number(r.loss_D),
+    acc: Number(r.acc_D_raw),
+  }));
+  const epochs = log.epochs.map((r) => ({
+    x: Number(r.step),
+    loss: Number(r.loss_D_val),
+    raw: Number(r.acc_D_raw_val),
+    voted: Number(r.acc_D_voted_val),
+    avg: Number(r.acc_D_avg_val),
+  }));
   if (!steps.length) return null;
   const series = (name: string, x: number[], y: number[], dashed = false): TrainingSeries => ({
     name,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@patchfx/models/backend';
 import { HelpRequested } from './options.js';
@@ -56,4 +57,58 @@ export const BACKEND_OPTION = Object.freeze({
 export async function setupBackend(name: string): Promise<void> {
   tf.env().set('PROD', true); // programs: no "install tfjs-node" banner, no deprecation noise
   await useBackend(name as BackendName);
+}
+
+/** The first SIGINT/SIGTERM, as a program sees it (see {@link onInterrupt}). */
+export interface Interrupt {
+  /** Aborted at the first signal: hand it to the work that should stop early. */
+  readonly signal: AbortSignal;
+  /** The signal received, or null. */
+  readonly received: NodeJS.Signals | null;
+  /** 128 + the signal's number, the shells' convention: SIGINT 130, SIGTERM 143. */
+  readonly exitCode: number;
+  /** Removes the handlers (signals act as before). */
+  dispose(): void;
+}
+
+/**
+ * Turns the first SIGINT (Ctrl-C) or SIGTERM into an abort the program can finish cleanly
+ * from, instead of ending the process at once: it prints `first(signal)` to stderr and aborts
+ * {@link Interrupt.signal}. A second signal ends the process at once with the same exit code
+ * (`process.exit`, so `'exit'` listeners — lock files — still run). Copies of the first that
+ * arrive within a second (Ctrl-C reaches npm, tsx and node, and npm and tsx relay it) do not
+ * count as a second.
+ *
+ * @param first - The line printed at the first signal, e.g. what the program will do now.
+ */
+export function onInterrupt(first: (signal: NodeJS.Signals) => string): Interrupt {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  let at = 0;
+  const code = (s: NodeJS.Signals) => 128 + os.constants.signals[s];
+  const handler = (s: NodeJS.Signals) => {
+    if (received) {
+      if (performance.now() - at < 1000) return;
+      process.stderr.write(`${s} again: quitting now, without saving\n`);
+      process.exit(code(s));
+    }
+    received = s;
+    at = performance.now();
+    process.stderr.write(`\n${first(s)}\n`);
+    controller.abort(new Error(`interrupted by ${s}`));
+  };
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const s of signals) process.on(s, handler);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    get exitCode() {
+      return received ? code(received) : 0;
+    },
+    dispose() {
+      for (const s of signals) process.off(s, handler);
+    },
+  };
 }

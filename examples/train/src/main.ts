@@ -14,6 +14,7 @@ import {
   TRAIN_OPTIONS,
   expandName,
   jsonlWriter,
+  onInterrupt,
   parseOptions,
   pairedSource,
   progressBar,
@@ -21,6 +22,7 @@ import {
   say,
   setupBackend,
   SMOKE_OPTION,
+  truncateTrainingLog,
   workerCount,
   SMOKE_SIZES,
   withArchitectureSizes,
@@ -139,7 +141,14 @@ async function main(argv: readonly string[]): Promise<number | void> {
     return 0;
   }
   const release = takeLock(runDir);
-  const log = jsonlWriter(join(runDir, 'log.jsonl'));
+  const logPath = join(runDir, 'log.jsonl');
+  const log = jsonlWriter(logPath);
+  const resumeCommand = `npm run train -- ${join(runDir, 'opt.yml')} --load_model --which_epoch latest`;
+  // Ctrl-C / SIGTERM: finish the batch in flight, save latest there, say how to resume.
+  const interrupt = onInterrupt(
+    (s) =>
+      `${s}: stopping after the current batch and saving 'latest' (${s === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once, without saving)`,
+  );
   try {
     await setupBackend(String(opt.backend));
     const fakeClassId = Number(opt.fake_class_id) as 0 | 1;
@@ -162,6 +171,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
       say(
         `resuming '${opt.name}' from '${tag}': epoch ${state.epoch}, batch ${state.stepInEpoch}, ${state.totalSteps} batches done`,
       );
+      // The batches and epochs after the checkpoint run again: log each step once.
+      const dropped = truncateTrainingLog(logPath, { epoch: state.epoch, step: state.totalSteps });
+      if (dropped)
+        say(`log.jsonl: dropped ${dropped} record(s) past the checkpoint (they run again now)`);
       log({ event: 'resume', from: tag, epoch: state.epoch, step: state.totalSteps });
     } else {
       const config = resolveModelConfig(which, {
@@ -226,6 +239,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
           }),
           resume,
           steps: parallel,
+          signal: interrupt.signal,
           config: {
             lrPolicy: opt.lr_policy as 'constant' | 'plateau',
             patience: Number(opt.patience),
@@ -298,6 +312,15 @@ async function main(argv: readonly string[]): Promise<number | void> {
         },
       );
       bar.stop();
+      if (result.stopReason === 'interrupted') {
+        const { epoch, stepInEpoch, totalSteps } = result.state;
+        log({ event: 'interrupted', signal: interrupt.received, epoch, step: totalSteps });
+        say(
+          `interrupted (${interrupt.received}) at epoch ${epoch}, batch ${stepInEpoch} (${totalSteps} batches done); saved ${join(runDir, 'latest')}\n` +
+            `resume with: ${resumeCommand}`,
+        );
+        return interrupt.exitCode;
+      }
       // Calibrate bestval and latest on the validation split (the rule: fitCalibration).
       const calibrated = await calibrateCheckpoints(runDir, {
         real: valSplit.real,
@@ -327,6 +350,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       model.dispose();
     }
   } finally {
+    interrupt.dispose();
     release();
   }
 }

@@ -17,7 +17,7 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Takes `lockfile.pid` in `dir` (a stale lock of a dead process is taken over).
- * @returns A function that releases it.
+ * @returns A function that releases it (it is also released when the process exits).
  * @throws When a live process holds it.
  */
 export function takeLock(dir: string): () => void {
@@ -31,7 +31,14 @@ export function takeLock(dir: string): () => void {
     }
   }
   writeFileSync(path, `${process.pid}\n`);
-  return () => rmSync(path, { force: true });
+  // Released however the process ends short of a kill: normally, on an error, or at once on
+  // a second Ctrl-C (process.exit).
+  const release = () => {
+    process.off('exit', release);
+    rmSync(path, { force: true });
+  };
+  process.on('exit', release);
+  return release;
 }
 
 /** The reference's `opt.txt`: every option, with `[default: …]` where it differs. */
