@@ -21,6 +21,8 @@ export function runMain(main: () => Promise<number | void>): void {
       'error: the program stopped before it finished, with nothing left running to finish it ' +
         '(an internal error; rerun with PATCHFX_DEBUG=1 and report it)\n',
     );
+    if (process.env.PATCHFX_DEBUG)
+      process.stderr.write(`still active: ${process.getActiveResourcesInfo().join(', ')}\n`);
     process.exitCode = 1;
   });
   main().then(
