@@ -12,9 +12,11 @@ export function runMain(main: () => Promise<number | void>): void {
   // `npm run x -w pkg` runs in the package folder: resolve the user's paths where they typed them.
   if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   let settled = false;
-  // Never end with exit 0 while main has not finished: that happens when nothing is left that
-  // could finish it (a promise no live thread will settle) or when something calls
-  // process.exit(0) behind its back. Say so and exit 1 instead of ending silently.
+  // Never end with exit 0 while main has not finished. That happens when nothing is left that
+  // could finish it — a promise only a worker thread would settle, after that worker ended
+  // (Node ends a worker that registered module hooks, as tsx does, with process.exit when its
+  // hooks thread ends) — or when something calls process.exit(0) behind main's back. Say so and
+  // exit 1 instead of ending silently.
   process.on('exit', (code) => {
     if (settled || code !== 0) return;
     process.stderr.write(
