@@ -78,11 +78,8 @@ export function pairedSource(o: PairedSourceOptions): PairedSource {
       return [...train.skippedFiles, ...val.skippedFiles];
     },
     async *trainEpoch(epoch, start) {
-      let i = 0;
-      for await (const b of withFileHint(train.epoch(epoch))) {
-        if (i++ < start) continue; // resuming mid-epoch: same order, skip what was done
-        yield toBatch(b);
-      }
+      // Resuming mid-epoch: the same batches from `start` on, the earlier ones not decoded.
+      for await (const b of withFileHint(train.epoch(epoch, start))) yield toBatch(b);
     },
     async *val() {
       for await (const b of withFileHint(val.epoch(0))) yield toBatch(b);

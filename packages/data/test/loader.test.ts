@@ -88,6 +88,27 @@ describe('createBatchLoader', () => {
     const d = await collect(2, 8, 2);
     expect(d.map((x) => x.paths)).not.toEqual(a.map((x) => x.paths));
   }, 60_000);
+  test('an epoch started at batch k (a resume) gives exactly batches k… of the whole epoch', async () => {
+    const whole = await collect(1, 7, 3);
+    const loader = createBatchLoader({
+      real,
+      fake,
+      mode: 'train',
+      transform: { loadSize: 14, fineSize: 12, randomCrop: true },
+      batchSize: 4,
+      seed: 7,
+      workers: 1,
+    });
+    try {
+      const tail: LoadedBatch[] = [];
+      for await (const b of loader.epoch(3, 3)) tail.push(b);
+      expect(tail.map((b) => b.index)).toEqual([3, 4]);
+      expect(tail.map((b) => b.paths)).toEqual(whole.slice(3).map((b) => b.paths));
+      tail.forEach((b, i) => expect(b.images).toEqual(whole[3 + i].images));
+    } finally {
+      await loader.close();
+    }
+  }, 60_000);
   test('validation: no shuffle, deterministic transform = resize + centre crop', async () => {
     const loader = createBatchLoader({
       real,

@@ -70,8 +70,12 @@ export interface LoadedBatch {
 
 /** A paired, class-balanced batch source with worker-thread decoding and prefetch. */
 export interface BatchLoader {
-  /** Batches of epoch `epoch`, in order; the same for the same seed whatever the worker timing. */
-  epoch(epoch: number): AsyncGenerator<LoadedBatch>;
+  /**
+   * Batches of epoch `epoch`, in order; the same for the same seed whatever the worker timing.
+   * `start` skips the first batches without decoding them (a resumed run): batch `k` is the
+   * same whether the epoch started at 0 or at `k`. @defaultValue start 0
+   */
+  epoch(epoch: number, start?: number): AsyncGenerator<LoadedBatch>;
   /** Number of batches per epoch. */
   readonly batchesPerEpoch: number;
   /** Side length of the output images. */
@@ -250,10 +254,10 @@ export function createBatchLoader(options: BatchLoaderOptions): BatchLoader {
     get skippedFiles() {
       return [...skipped];
     },
-    async *epoch(epoch: number) {
+    async *epoch(epoch: number, start = 0) {
       const plan = planPairedEpoch(real.length, fake.length, { ...planOptions, epoch });
       const pending = new Map<number, Promise<BatchJobResult>>();
-      let next = 0;
+      let next = start;
       const launch = () => {
         while (next < plan.length && pending.size < prefetch) {
           const b = next++;
@@ -273,7 +277,7 @@ export function createBatchLoader(options: BatchLoaderOptions): BatchLoader {
           pending.set(b, p);
         }
       };
-      for (let b = 0; b < plan.length; b++) {
+      for (let b = start; b < plan.length; b++) {
         launch();
         const result = await pending.get(b)!;
         pending.delete(b);
