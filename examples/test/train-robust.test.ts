@@ -273,3 +273,38 @@ describe('run report: training curves', () => {
     }
   });
 });
+
+describe('train program: errors before training', () => {
+  const hasTfjsNode = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].some((m) => {
+    try {
+      createRequire(import.meta.url).resolve(m);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  test.skipIf(hasTfjsNode)(
+    'a backend that cannot start stops with exit 1 and leaves no half-made run folder',
+    async () => {
+      const { dir, remove } = makeTempDir();
+      try {
+        const { real, fake } = writeToyDataset(join(dir, 'data'));
+        const args = ['--real_im_path', real, '--fake_im_path', fake, ...TINY];
+        const r = await runProgram('train', [
+          ...args,
+          '--backend',
+          'tensorflow',
+          '--checkpoints_dir',
+          join(dir, 'ck'),
+          '--name',
+          'b',
+        ]);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^error: .*tfjs-node/m);
+        expect(existsSync(join(dir, 'ck', 'b'))).toBe(false);
+      } finally {
+        remove();
+      }
+    },
+  );
+});

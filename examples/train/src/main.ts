@@ -132,6 +132,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
   for (const w of audit.warnings) say(`audit warning: ${w}`);
   for (const n of audit.notes) say(`audit note: ${n}`);
 
+  // Before the run folder is written: a backend that cannot start leaves no half-made run.
+  await setupBackend(String(opt.backend));
   const runDir = resolve(String(opt.checkpoints_dir), String(opt.name));
   const status = prepareRunFolder(runDir, opt, TRAIN_OPTIONS);
   if (status === 'finished') {
@@ -150,7 +152,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
       `${s}: stopping after the current batch and saving 'latest' (${s === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once, without saving)`,
   );
   try {
-    await setupBackend(String(opt.backend));
     const fakeClassId = Number(opt.fake_class_id) as 0 | 1;
     let model;
     let resume: { state: FitState; optimizer: Adam } | undefined;
