@@ -147,10 +147,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const log = jsonlWriter(logPath);
   const resumeCommand = `npm run train -- ${join(runDir, 'opt.yml')} --load_model --which_epoch latest`;
   // Ctrl-C / SIGTERM: finish the batch in flight, save latest there, say how to resume.
-  const interrupt = onInterrupt(
-    (s) =>
-      `${s}: stopping after the current batch and saving 'latest' (${s === 'SIGINT' ? 'press Ctrl-C' : 'send it'} again to quit at once, without saving)`,
-  );
+  let trained = false;
+  const interrupt = onInterrupt((s) => {
+    const again = s === 'SIGINT' ? 'press Ctrl-C' : 'send it';
+    return trained
+      ? `${s}: training has finished; calibrating on the val split, then exiting (${again} again to quit at once, uncalibrated)`
+      : `${s}: stopping after the current batch and saving 'latest' (${again} again to quit at once, without saving)`;
+  });
   try {
     const fakeClassId = Number(opt.fake_class_id) as 0 | 1;
     let model;
@@ -313,6 +316,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         },
       );
       bar.stop();
+      trained = true;
       if (result.stopReason === 'interrupted') {
         const { epoch, stepInEpoch, totalSteps } = result.state;
         log({ event: 'interrupted', signal: interrupt.received, epoch, step: totalSteps });
