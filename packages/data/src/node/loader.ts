@@ -93,7 +93,13 @@ interface Pool {
 
 function createPool(size: number): Pool {
   const script = workerScriptBeside(import.meta.url, 'loader-worker', 'loader-worker.js');
-  type Waiter = { job: BatchJob; resolve: (r: BatchJobResult) => void; reject: (e: Error) => void };
+  type Waiter = {
+    job: BatchJob;
+    resolve: (r: BatchJobResult) => void;
+    reject: (e: Error) => void;
+    /** Workers that ended while running this job. */
+    lost: number;
+  };
   const queue: Waiter[] = [];
   const busy = new Map<Worker, Waiter>();
   const idle: Worker[] = [];
@@ -116,7 +122,8 @@ function createPool(size: number): Pool {
     });
     w.on('error', (e) => (crash = e));
     // Every end of a worker (a crash, or an exit without one) settles its job: a job left
-    // pending with no live worker would let the process end with nothing reported.
+    // pending with no live worker would let the process end with nothing reported. A job is
+    // a pure function of its files and seeds, so it runs again on a fresh worker, once.
     w.on('exit', (code) => {
       live.delete(w);
       const waiter = busy.get(w);
@@ -124,12 +131,17 @@ function createPool(size: number): Pool {
       const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
       if (closed) return;
-      const paths = waiter ? ` while loading ${waiter.job.paths.join(', ')}` : '';
-      waiter?.reject(
-        crash
-          ? new Error(`a batch loader worker crashed${paths}: ${crash.message}`, { cause: crash })
-          : new Error(`a batch loader worker stopped unexpectedly (exit code ${code})${paths}`),
-      );
+      if (waiter && ++waiter.lost <= 1) queue.unshift(waiter);
+      else if (waiter) {
+        const paths = ` while loading ${waiter.job.paths.join(', ')}`;
+        waiter.reject(
+          crash
+            ? new Error(`a batch loader worker crashed${paths}: ${crash.message}`, {
+                cause: crash,
+              })
+            : new Error(`a batch loader worker stopped unexpectedly (exit code ${code})${paths}`),
+        );
+      }
       idle.push(spawn());
       pump();
     });
@@ -151,7 +163,7 @@ function createPool(size: number): Pool {
     run(job) {
       if (closed) return Promise.reject(new Error('the batch loader is closed'));
       return new Promise((resolve, reject) => {
-        queue.push({ job, resolve, reject });
+        queue.push({ job, resolve, reject, lost: 0 });
         pump();
       });
     },
