@@ -316,7 +316,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
         },
       );
       bar.stop();
-      trained = true;
       if (result.stopReason === 'interrupted') {
         const { epoch, stepInEpoch, totalSteps } = result.state;
         log({ event: 'interrupted', signal: interrupt.received, epoch, step: totalSteps });
@@ -326,6 +325,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         );
         return interrupt.exitCode;
       }
+      trained = true;
       // Calibrate bestval and latest on the validation split (the rule: fitCalibration).
       const calibrated = await calibrateCheckpoints(runDir, {
         real: valSplit.real,
