@@ -106,6 +106,10 @@ function createPool(size: number): Pool {
   /** Every worker not yet exited (close terminates them all, busy or idle). */
   const live = new Set<Worker>();
   let closed = false;
+  /** Workers that ended unexpectedly since a job last completed (bounds the restarts). */
+  let deaths = 0;
+  /** Set when workers keep dying as they start: every job fails with it. */
+  let broken: Error | undefined;
   const spawn = () => {
     const w = startWorker(script);
     live.add(w);
@@ -113,6 +117,7 @@ function createPool(size: number): Pool {
     w.on('message', (msg: { id: number; result?: BatchJobResult; error?: JobError }) => {
       const waiter = busy.get(w);
       busy.delete(w);
+      deaths = 0;
       if (waiter) {
         if (msg.error) waiter.reject(fromJobError(msg.error));
         else waiter.resolve(msg.result!);
@@ -131,16 +136,19 @@ function createPool(size: number): Pool {
       const i = idle.indexOf(w);
       if (i >= 0) idle.splice(i, 1);
       if (closed) return;
+      const why = (job: BatchJob) => {
+        const paths = ` while loading ${job.paths.join(', ')}`;
+        return crash
+          ? new Error(`a batch loader worker crashed${paths}: ${crash.message}`, { cause: crash })
+          : new Error(`a batch loader worker stopped unexpectedly (exit code ${code})${paths}`);
+      };
       if (waiter && ++waiter.lost <= 1) queue.unshift(waiter);
-      else if (waiter) {
-        const paths = ` while loading ${waiter.job.paths.join(', ')}`;
-        waiter.reject(
-          crash
-            ? new Error(`a batch loader worker crashed${paths}: ${crash.message}`, {
-                cause: crash,
-              })
-            : new Error(`a batch loader worker stopped unexpectedly (exit code ${code})${paths}`),
-        );
+      else waiter?.reject(why(waiter.job));
+      if (++deaths > 2 * size) {
+        // Workers die as they start (a broken install?): stop restarting them.
+        broken = crash ?? new Error(`batch loader workers keep stopping (exit code ${code})`);
+        for (const q of queue.splice(0)) q.reject(why(q.job));
+        return;
       }
       idle.push(spawn());
       pump();
@@ -162,6 +170,10 @@ function createPool(size: number): Pool {
   return {
     run(job) {
       if (closed) return Promise.reject(new Error('the batch loader is closed'));
+      if (broken)
+        return Promise.reject(
+          new Error(`the batch loader's workers cannot run: ${broken.message}`, { cause: broken }),
+        );
       return new Promise((resolve, reject) => {
         queue.push({ job, resolve, reject, lost: 0 });
         pump();
