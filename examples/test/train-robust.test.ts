@@ -29,7 +29,7 @@ describe('train program: bad files', () => {
       const good = readFileSync(join(real, 'train', 'real_train_0.png'));
       writeFileSync(join(real, 'train', 'cut.png'), good.subarray(0, good.length >> 1));
       writeFileSync(join(real, 'train', 'empty.png'), new Uint8Array(0));
-      // Several runs, different seeds (the bad files land in different batches), two at a time.
+      // Several runs at once, different seeds (the bad files land in different batches).
       const runs = await Promise.all(
         [0, 1, 2, 3].map((seed) =>
           runProgram('train', [
