@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PNG } from 'pngjs';
 import { makeTempDir } from '@patchfx/test-utils';
@@ -109,6 +112,26 @@ describe('createBatchLoader', () => {
       await loader.close();
     }
   }, 60_000);
+  test('close() with worker replies on the way resolves (the process does not end before it)', () => {
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const script = fileURLToPath(new URL('./fixtures/close-while-busy.ts', import.meta.url));
+    for (let i = 0; i < 2; i++) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--conditions=@patchfx/source',
+          '--import',
+          tsx,
+          script,
+          join(dir, 'real'),
+          join(dir, 'fake'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('closed\n');
+    }
+  }, 120_000);
   test('validation: no shuffle, deterministic transform = resize + centre crop', async () => {
     const loader = createBatchLoader({
       real,

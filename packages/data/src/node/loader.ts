@@ -115,6 +115,10 @@ function createPool(size: number): Pool {
     live.add(w);
     let crash: Error | undefined;
     w.on('message', (msg: { id: number; result?: BatchJobResult; error?: JobError }) => {
+      // A reply that arrives after close() began: the worker is being terminated, and
+      // terminate() holds the process open until it has stopped. Unref'ing it here (as an idle
+      // worker) let the process end before close() resolved, with nothing reported (exit 0).
+      if (closed) return;
       const waiter = busy.get(w);
       busy.delete(w);
       deaths = 0;
@@ -165,7 +169,7 @@ function createPool(size: number): Pool {
       w.ref();
       w.postMessage(waiter.job);
     }
-    for (const w of idle) w.unref();
+    if (!closed) for (const w of idle) w.unref(); // closing: terminate() holds them
   };
   return {
     run(job) {

@@ -64,7 +64,7 @@ export async function startReplicaPool(options: ReplicaPoolOptions): Promise<Rep
     if (!slot.dead) slot.dead = error;
     for (const p of slot.pending.values()) p.reject(error);
     slot.pending.clear();
-    slot.worker.unref();
+    if (!closed) slot.worker.unref(); // closing: terminate() holds the process until it stops
   };
 
   const ready = Array.from({ length: size }, (_, i) => {
