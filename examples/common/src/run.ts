@@ -12,11 +12,10 @@ export function runMain(main: () => Promise<number | void>): void {
   // `npm run x -w pkg` runs in the package folder: resolve the user's paths where they typed them.
   if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
   let settled = false;
-  // Never end with exit 0 while main has not finished. That happens when nothing is left that
-  // could finish it — a promise only a worker thread would settle, after that worker ended
-  // (Node ends a worker that registered module hooks, as tsx does, with process.exit when its
-  // hooks thread ends) — or when something calls process.exit(0) behind main's back. Say so and
-  // exit 1 instead of ending silently.
+  // Never end with exit 0 while main has not finished. That happens when nothing keeps the
+  // process alive for what main awaits — e.g. a worker thread unref'd while main waits for it
+  // to stop (the batch loader once did this on close, so a bad image could end training
+  // silently) — or when something calls process.exit(0) behind main's back. Say so and exit 1.
   process.on('exit', (code) => {
     if (settled || code !== 0) return;
     process.stderr.write(
