@@ -5,21 +5,7 @@ import { averagePrecision } from '@patchfx/metrics';
 import { heatmapAvgImage } from '@patchfx/viz';
 import { readNpy, readPng } from '@patchfx/viz/node';
 import { makeTempDir } from '@patchfx/test-utils';
-import { runProgram, writeToyDataset } from './helpers.js';
-
-const TINY = [
-  '--which_model_netD',
-  'xception_relu2',
-  '--loadSize',
-  '32',
-  '--fineSize',
-  '32',
-  '--batch_size',
-  '4',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+import { TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 describe('evaluate program', () => {
   const tmp = makeTempDir();
@@ -34,7 +20,7 @@ describe('evaluate program', () => {
       data.real,
       '--fake_im_path',
       data.fake,
-      ...TINY,
+      ...TINY_TRAIN,
       '--checkpoints_dir',
       join(tmp.dir, 'ck'),
       '--name',

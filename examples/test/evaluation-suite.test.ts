@@ -2,21 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
-import { runProgram, writeToyDataset } from './helpers.js';
-
-const TINY = [
-  '--which_model_netD',
-  'xception_relu2',
-  '--loadSize',
-  '32',
-  '--fineSize',
-  '32',
-  '--batch_size',
-  '4',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+import { TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 describe('test-runs → tables, and robustness', () => {
   const tmp = makeTempDir();
@@ -29,7 +15,7 @@ describe('test-runs → tables, and robustness', () => {
         data.real,
         '--fake_im_path',
         data.fake,
-        ...TINY,
+        ...TINY_TRAIN,
         '--checkpoints_dir',
         join(tmp.dir, 'ck'),
         '--name',

@@ -9,6 +9,21 @@ const require = createRequire(import.meta.url);
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Result of a program run. */
+/** Flags of a tiny, fast training run (a 32-px `xception_relu2` on wasm, batches of 4, quiet). */
+export const TINY_TRAIN: readonly string[] = Object.freeze([
+  '--which_model_netD',
+  'xception_relu2',
+  '--loadSize',
+  '32',
+  '--fineSize',
+  '32',
+  '--batch_size',
+  '4',
+  '--backend',
+  'wasm',
+  '--quiet',
+]);
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
 import { readNpy } from '@patchfx/viz/node';
 import { BoundedMinHeap, cutPatch, selectPatches } from '../patches/src/patches.js';
-import { runProgram, writeToyDataset } from './helpers.js';
+import { TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 describe('patches: selection and cutting (spec §6)', () => {
   test('the bounded min-heap keeps the top n, ties by insertion order', () => {
@@ -46,25 +46,12 @@ describe('patches: selection and cutting (spec §6)', () => {
     const { dir, remove } = makeTempDir();
     try {
       const data = writeToyDataset(join(dir, 'data'), { perSplit: 5 });
-      const common = [
-        '--which_model_netD',
-        'xception_relu2',
-        '--loadSize',
-        '32',
-        '--fineSize',
-        '32',
-        '--batch_size',
-        '4',
-        '--backend',
-        'wasm',
-        '--quiet',
-      ];
       const t = await runProgram('train', [
         '--real_im_path',
         data.real,
         '--fake_im_path',
         data.fake,
-        ...common,
+        ...TINY_TRAIN,
         '--checkpoints_dir',
         join(dir, 'ck'),
         '--name',

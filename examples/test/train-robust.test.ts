@@ -5,21 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
 import { writeRunReport } from '@patchfx/example-common';
-import { ROOT, runProgram, writeToyDataset } from './helpers.js';
-
-const TINY = [
-  '--which_model_netD',
-  'xception_relu2',
-  '--loadSize',
-  '32',
-  '--fineSize',
-  '32',
-  '--batch_size',
-  '4',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+import { ROOT, TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 describe('train program: bad files', () => {
   test('a truncated PNG and an empty file stop every run with exit 1, naming the file and --skip_bad_files', async () => {
@@ -37,7 +23,7 @@ describe('train program: bad files', () => {
             real,
             '--fake_im_path',
             fake,
-            ...TINY,
+            ...TINY_TRAIN,
             '--checkpoints_dir',
             join(dir, 'ck'),
             '--name',
@@ -130,7 +116,7 @@ describe('train program: interrupts', () => {
             real,
             '--fake_im_path',
             fake,
-            ...TINY,
+            ...TINY_TRAIN,
             '--checkpoints_dir',
             ck,
             '--name',
@@ -190,7 +176,7 @@ describe('train program: interrupts', () => {
           real,
           '--fake_im_path',
           fake,
-          ...TINY,
+          ...TINY_TRAIN,
           '--checkpoints_dir',
           ck,
           '--name',
@@ -289,7 +275,7 @@ describe('train program: errors before training', () => {
       const { dir, remove } = makeTempDir();
       try {
         const { real, fake } = writeToyDataset(join(dir, 'data'));
-        const args = ['--real_im_path', real, '--fake_im_path', fake, ...TINY];
+        const args = ['--real_im_path', real, '--fake_im_path', fake, ...TINY_TRAIN];
         const r = await runProgram('train', [
           ...args,
           '--backend',

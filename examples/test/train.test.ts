@@ -2,21 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
-import { runProgram, writeToyDataset } from './helpers.js';
-
-const TINY = [
-  '--which_model_netD',
-  'xception_relu2',
-  '--loadSize',
-  '32',
-  '--fineSize',
-  '32',
-  '--batch_size',
-  '4',
-  '--backend',
-  'wasm',
-  '--quiet',
-];
+import { TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 function steps(log: string): number[] {
   return log
@@ -37,7 +23,7 @@ describe('train program', () => {
         real,
         '--fake_im_path',
         fake,
-        ...TINY,
+        ...TINY_TRAIN,
         '--checkpoints_dir',
         join(dir, 'ck'),
         '--name',
@@ -123,7 +109,7 @@ describe('train program', () => {
         real,
         '--fake_im_path',
         fake,
-        ...TINY,
+        ...TINY_TRAIN,
         '--checkpoints_dir',
         ck,
         '--name',
