@@ -247,7 +247,7 @@ export const DEFAULT_OVERLAY_BLUR_OPTIONS = Object.freeze({
  *
  * Input shape: image `[H, W, C]` (alpha ignored), map `[h, w]`. Output shape: `[H, W, 3]` (RGB).
  *
- * @param image - The image (the notebook resizes it to 128×128 first).
+ * @param input - The image (the notebook resizes it to 128×128 first).
  * @param map - The raw P(real) patch map.
  * @param options - See {@link OverlayBlurOptions}.
  * @returns `{ image, mask }`: the new RGB image and the mask (`Uint8Array`, 1 = highlighted).

@@ -108,7 +108,7 @@ export function imageFromFloats(
  *
  * Input shape: `[h, w, 1 | 3 | 4]`. Output shape: `[h, w, 3]`.
  *
- * @param image - The image.
+ * @param input - The image.
  * @returns A new RGB image.
  *
  * @example
@@ -128,7 +128,7 @@ export function toRgb(input: PixelImageInput): PixelImage {
  *
  * Input shape: `[h, w, 1 | 3 | 4]`. Output shape: `[h, w, 4]`.
  *
- * @param image - The image.
+ * @param input - The image.
  * @returns A new RGBA image.
  *
  * @example

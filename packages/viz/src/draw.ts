@@ -40,7 +40,7 @@ export function drawRectInPlace(image: PixelImage, box: Box, color: Rgb, thickne
  *
  * Input shape: `[height, width, channels]`. Output shape: the same.
  *
- * @param image - Any image.
+ * @param input - Any image.
  * @param box - Rows `[top, bottom)` and columns `[left, right)`, e.g. a `PatchWindow`.
  * @param options - See {@link RectOptions}.
  * @returns A new image; `image` is not changed.

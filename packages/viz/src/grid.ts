@@ -29,7 +29,7 @@ export interface GridOptions {
  * Input shape: `n` images of `[h, w, C]`, all alike. Output shape:
  * `[rows·h + (rows+1)·padding, columns·w + (columns+1)·padding, C]`.
  *
- * @param images - At least one image; all must share width, height and channels.
+ * @param inputs - At least one image; all must share width, height and channels.
  * @param options - See {@link GridOptions}.
  * @returns A new image.
  * @throws If `images` is empty, the images differ in size or channels, or an option is invalid.

@@ -156,7 +156,7 @@ function blend(
  * Input shape: image `[H, W, C]` (gray, RGB or RGBA; alpha ignored), map `[h, w]`.
  * Output shape: `[H, W, 3]` (RGB).
  *
- * @param image - The model input as bytes (`NNN_orig.png`, or what a detector's
+ * @param input - The model input as bytes (`NNN_orig.png`, or what a detector's
  *   `onModelInput` hands back); `channels` may be left out.
  * @param map - The raw patch map of that image (P(fake) per patch in patchfx).
  * @param options - See {@link PatchOverlayOptions}.
@@ -272,7 +272,7 @@ export interface TrainingOverlayOptions {
  * Input shape: image `[H, W, C]`, map `[h, w]` with values in [0, 1].
  * Output shape: `[H, W, 3]` (RGB).
  *
- * @param image - The input image as bytes.
+ * @param input - The input image as bytes.
  * @param probabilities - The P(real) patch map (values outside [0, 1] are clamped).
  * @param options - See {@link TrainingOverlayOptions}.
  * @returns A new RGB image.

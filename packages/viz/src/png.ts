@@ -93,7 +93,7 @@ export const PNG_SIGNATURE = Object.freeze([137, 80, 78, 71, 13, 10, 26, 10] as 
  *
  * Input shape: `[h, w, 1 | 3 | 4]` (gray and RGB become opaque RGBA).
  *
- * @param image - The image.
+ * @param input - The image.
  * @returns The PNG file bytes.
  * @throws If the image is malformed.
  *

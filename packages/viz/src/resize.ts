@@ -109,7 +109,7 @@ export function resizeMapBilinear(map: PatchMap, size: Size): PatchMap<Float32Ar
  *
  * Input shape: `[height, width, channels]`. Output shape: `[size.height, size.width, channels]`.
  *
- * @param image - Gray, RGB or RGBA (each channel is resized independently).
+ * @param input - Gray, RGB or RGBA (each channel is resized independently).
  * @param size - Output size.
  * @returns A new image with `Uint8Array` data and the input's channel count.
  * @throws If the image or size is malformed.

@@ -100,7 +100,7 @@ export function drawTextInPlace(image: PixelImage, text: string, options: TextOp
  *
  * Input shape: `[height, width, channels]`. Output shape: the same.
  *
- * @param image - Any image (gray images take the colour's first channel).
+ * @param input - Any image (gray images take the colour's first channel).
  * @param text - One line of text.
  * @param options - See {@link TextOptions}.
  * @returns A new image; `image` is not changed.

@@ -25,7 +25,7 @@ export interface EncodePngOptions {
  *
  * Input shape: `[h, w, 1 | 3 | 4]`.
  *
- * @param image - The image.
+ * @param input - The image.
  * @param options - See {@link EncodePngOptions}.
  * @returns The PNG bytes (a plain `Uint8Array`, not a Buffer).
  * @throws If the image is malformed or the level is not an integer 0–9.
