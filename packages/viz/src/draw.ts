@@ -43,7 +43,7 @@ export function drawRectInPlace(image: PixelImage, box: Box, color: Rgb, thickne
  * @param input - Any image.
  * @param box - Rows `[top, bottom)` and columns `[left, right)`, e.g. a `PatchWindow`.
  * @param options - See {@link RectOptions}.
- * @returns A new image; `image` is not changed.
+ * @returns A new image; `input` is not changed.
  * @throws If the image, colour or thickness is malformed.
  *
  * @example

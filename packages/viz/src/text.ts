@@ -103,7 +103,7 @@ export function drawTextInPlace(image: PixelImage, text: string, options: TextOp
  * @param input - Any image (gray images take the colour's first channel).
  * @param text - One line of text.
  * @param options - See {@link TextOptions}.
- * @returns A new image; `image` is not changed.
+ * @returns A new image; `input` is not changed.
  * @throws If the image, colour or scale is malformed.
  *
  * @example
