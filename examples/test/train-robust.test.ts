@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -162,6 +162,58 @@ describe('train program: interrupts', () => {
       }
     },
   );
+
+  test('Ctrl-C in a terminal running `npm run train` saves, releases the lock and exits 130', async () => {
+    // A real pseudo-terminal (util-linux `script`): Ctrl-C is the byte 0x03 typed into it, and
+    // the terminal sends SIGINT to npm, the shells and node at once, with the progress bar on.
+    // (Programs started by the tsx CLI were SIGKILLed by its signal relay there, mid-step.)
+    const { dir, remove } = makeTempDir();
+    try {
+      const { real, fake } = writeToyDataset(join(dir, 'data'), { perSplit: 16, size: 128 });
+      const run = join(dir, 'ck', 'g');
+      const command = [
+        'npm run -s train --',
+        `--real_im_path ${real} --fake_im_path ${fake}`,
+        '--which_model_netD xception_block2 --loadSize 128 --fineSize 128 --batch_size 32',
+        `--checkpoints_dir ${join(dir, 'ck')} --name g --print_freq 1 --max_steps 200`,
+      ].join(' ');
+      const child = spawn('script', ['-qefc', command, '/dev/null'], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let output = '';
+      let sent = false;
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        if (!sent && (output.match(/\(epoch: /g) ?? []).length >= 2) {
+          sent = true;
+          // Mid-step: the next batch (about a second on 2 cores) is under way.
+          setTimeout(() => child.stdin.write('\x03'), 300);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) =>
+        child.on('close', (c, sig) => res([c, sig])),
+      );
+      expect(sent, output).toBe(true);
+      expect(output).toMatch(/interrupted \(SIGINT\) at epoch \d+, batch \d+ .*; saved /);
+      expect(output).toContain(
+        `npm run train -- ${join(run, 'opt.yml')} --load_model --which_epoch latest`,
+      );
+      // `script -e` hands on npm's status: the program's 130, or npm's own death by SIGINT.
+      expect([code, signal], output).toSatisfy(
+        ([c, sig]: [number | null, string | null]) => c === 130 || sig === 'SIGINT',
+      );
+      expect(existsSync(join(run, 'lockfile.pid'))).toBe(false);
+      const state = JSON.parse(readFileSync(join(run, 'latest', 'checkpoint.json'), 'utf8'))
+        .state as { totalSteps: number };
+      expect(state.totalSteps).toBe(logSteps(run).steps.at(-1));
+      expect(readLog(run).at(-1)).toMatchObject({ event: 'interrupted', step: state.totalSteps });
+    } finally {
+      remove();
+    }
+  });
 
   test('resuming from a latest older than the log (SIGKILL) drops the log entries past it', async () => {
     const { dir, remove } = makeTempDir();
