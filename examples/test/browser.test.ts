@@ -179,7 +179,9 @@ describe('browser demo in headless Chromium', () => {
     const { page, errors } = await openPage(browser, `${demo.url}?backend=cpu`);
     expect(await page.textContent('#error')).toBe('');
     const status = await page.textContent('#status');
-    expect(status).toMatch(/xception_block2.*input 128×128 px \(size from checkpoint\).*backend cpu/);
+    expect(status).toMatch(
+      /xception_block2.*input 128×128 px \(size from checkpoint\).*backend cpu/,
+    );
     expect(await page.isVisible('#warning')).toBe(true); // the seeded model is flagged untrained
 
     await pickImage(page, imagePath);
