@@ -253,7 +253,8 @@ export async function encodeCheckpoint(
 /** Reads one file of a checkpoint; resolves `undefined` if it does not exist. */
 export type CheckpointReader = (name: string) => Promise<Uint8Array | undefined>;
 
-function parseJson<T>(bytes: Uint8Array, where: string): T {
+/** Parses a checkpoint file's JSON; a parse error says the checkpoint at `where` is damaged. */
+export function parseJson<T>(bytes: Uint8Array, where: string): T {
   try {
     return JSON.parse(decoder.decode(bytes)) as T;
   } catch (e) {

@@ -5,6 +5,7 @@ import {
   CHECKPOINT_FILES,
   decodeCheckpoint,
   encodeCheckpoint,
+  parseJson,
   type CheckpointContents,
   type CheckpointManifest,
   type CheckpointPreprocessing,
@@ -118,14 +119,7 @@ export async function updateCheckpointManifest(
   }
   const bytes = files.get(CHECKPOINT_FILES.manifest);
   if (!bytes) throw new Error(`checkpoint '${dir}' has no ${CHECKPOINT_FILES.manifest}`);
-  let manifest: CheckpointManifest;
-  try {
-    manifest = JSON.parse(new TextDecoder().decode(bytes)) as CheckpointManifest;
-  } catch (e) {
-    throw new Error(
-      `${join(dir, CHECKPOINT_FILES.manifest)} is not valid JSON (${(e as Error).message}); the checkpoint is damaged`,
-    );
-  }
+  const manifest = parseJson<CheckpointManifest>(bytes, join(dir, CHECKPOINT_FILES.manifest));
   const next = update(manifest);
   files.set(CHECKPOINT_FILES.manifest, new TextEncoder().encode(JSON.stringify(next, null, 2)));
   await writeFolderAtomic(resolve(dir), files);
