@@ -29,9 +29,10 @@ async function readImageFile(path: string): Promise<Uint8Array> {
  * e.g. `checkpoints/<name>/bestval`). Its `detect`, `explain` and `report` also take image file
  * paths, and JPEG decoding is ready (`initNodeCodecs`).
  *
- * The preprocessing size comes from `options.loadSize`/`fineSize`, else from the `opt.yml` in
- * the folder or in its parent (the run folder `npm run train` writes), else the architecture's
- * reference size (299 Xception, 224 ResNet).
+ * The preprocessing size comes from `options.loadSize`/`fineSize`, else from what the
+ * checkpoint records (its `checkpoint.json`), else from the `opt.yml` in the folder or in its
+ * parent (the run folder `npm run train` writes), else the architecture's reference size (299
+ * Xception, 224 ResNet); the last two warn (`onWarning`) that the size was assumed.
  *
  * Backend: when the app chose none (no backend package imported, no `useBackend`), the best
  * installed one (`tensorflow`, then `wasm`, then `cpu`) is started with `ensureBackend` of
