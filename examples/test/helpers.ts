@@ -8,7 +8,6 @@ import { PNG } from 'pngjs';
 const require = createRequire(import.meta.url);
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Result of a program run. */
 /** Flags of a tiny, fast training run (a 32-px `xception_relu2` on wasm, batches of 4, quiet). */
 export const TINY_TRAIN: readonly string[] = Object.freeze([
   '--which_model_netD',
@@ -24,6 +23,7 @@ export const TINY_TRAIN: readonly string[] = Object.freeze([
   '--quiet',
 ]);
 
+/** Result of a program run. */
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;

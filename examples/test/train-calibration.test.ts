@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { useBackend } from '@patchfx/models/backend';
 import { loadDetectorFromPath } from '@patchfx/models/node';
 import { makeTempDir } from '@patchfx/test-utils';
-import { runProgram, writeToyDataset } from './helpers.js';
+import { TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
 describe('train program: checkpoints an app can deploy', () => {
   test('bestval carries its preprocessing and a validation calibration', async () => {
@@ -22,25 +22,15 @@ describe('train program: checkpoints an app can deploy', () => {
         real,
         '--fake_im_path',
         fake,
-        '--which_model_netD',
-        'xception_relu2',
-        '--loadSize',
-        '32',
-        '--fineSize',
-        '32',
-        '--batch_size',
-        '4',
+        ...TINY_TRAIN,
         '--max_epochs',
         '2',
         '--lr',
         '0.01',
-        '--backend',
-        'wasm',
         '--checkpoints_dir',
         ck,
         '--name',
         'cal',
-        '--quiet',
       ]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
