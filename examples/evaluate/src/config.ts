@@ -69,7 +69,7 @@ const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
  *   Otherwise the folders themselves are the test set, and the partition is their name when
  *   both are called train, val or test (not given), else `all`.
  *
- * @param realDir - `--real_im_path` (no trailing slash).
+ * @param realDir - `--real_im_path` (trailing slashes are ignored).
  * @param fakeDir - `--fake_im_path`.
  * @param partition - `--partition`, or null when not given.
  * @returns The partition name.
@@ -81,8 +81,8 @@ export function resolvePartition(
   partition: string | null,
 ): string {
   const dirs = [
-    ['real_im_path', realDir],
-    ['fake_im_path', fakeDir],
+    ['real_im_path', realDir.replace(/\/+$/, '')],
+    ['fake_im_path', fakeDir.replace(/\/+$/, '')],
   ] as const;
   if (partition && partition !== 'all') {
     for (const [flag, dir] of dirs) {

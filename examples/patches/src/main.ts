@@ -39,8 +39,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
   for (const flag of ['real_im_path', 'fake_im_path'])
     if (!opt[flag]) throw new Error(`give --${flag} (a folder of ${flag.slice(0, 4)} images)`);
   const partition = resolvePartition(
-    String(opt.real_im_path).replace(/\/+$/, ''),
-    String(opt.fake_im_path).replace(/\/+$/, ''),
+    String(opt.real_im_path),
+    String(opt.fake_im_path),
     opt.partition == null ? null : String(opt.partition),
   );
   if (!opt.dataset_name) throw new Error('give --dataset_name');

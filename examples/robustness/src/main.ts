@@ -60,8 +60,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
   );
   // Once for the whole sweep (every evaluation below then names it without a message).
   base.partition = resolvePartition(
-    String(base.real_im_path ?? '').replace(/\/+$/, ''),
-    String(base.fake_im_path ?? '').replace(/\/+$/, ''),
+    String(base.real_im_path ?? ''),
+    String(base.fake_im_path ?? ''),
     base.partition == null ? null : String(base.partition),
   );
   await setupBackend(String(base.backend));
