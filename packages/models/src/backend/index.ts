@@ -28,6 +28,9 @@ function isMissingModule(e: unknown, spec: string): boolean {
 
 const load = (spec: string): Promise<unknown> => import(/* @vite-ignore */ spec);
 
+/** A backend package that is not installed: {@link ensureBackend} tries the next one. */
+class MissingPeerError extends Error {}
+
 /**
  * Activates a backend: imports its package if it is not registered yet, sets it, waits for it
  * and checks that it really is the active backend of this tfjs-core (a second copy of
@@ -61,7 +64,7 @@ export async function useBackend(name: BackendName): Promise<void> {
     }
     if (!loaded) {
       const list = packages.map((p) => `'${p}'`).join(' or ');
-      throw new Error(
+      throw new MissingPeerError(
         `Missing optional peer ${list} for backend '${name}': install it with \`npm install ${packages[packages.length - 1]}@4.22.0\`` +
           (name === 'tensorflow' ? ' (or @tensorflow/tfjs-node-gpu on a CUDA machine)' : ''),
         { cause: lastError },
@@ -118,7 +121,7 @@ export async function ensureBackend(options: EnsureBackendOptions = {}): Promise
     try {
       await useBackend(name);
     } catch (e) {
-      if (e instanceof Error && e.message.startsWith('Missing optional peer')) continue;
+      if (e instanceof MissingPeerError) continue;
       throw e;
     }
     options.onChoose?.(name);
