@@ -18,8 +18,12 @@ export function jsonlWriter(path: string): (record: Record<string, unknown>) => 
 
 /** Reads a JSON-lines file: one object per line; a line cut short by a killed run is skipped. */
 export function readJsonl(path: string): Array<Record<string, unknown>> {
+  return parseJsonl(readFileSync(path, 'utf8'));
+}
+
+function parseJsonl(text: string): Array<Record<string, unknown>> {
   const records: Array<Record<string, unknown>> = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       records.push(JSON.parse(line) as Record<string, unknown>);
@@ -71,7 +75,8 @@ export function readTrainingLog(path: string): {
  */
 export function truncateTrainingLog(path: string, at: { epoch: number; step: number }): number {
   if (!existsSync(path)) return 0;
-  const records = readJsonl(path) as unknown as TrainingLogRecord[];
+  const text = readFileSync(path, 'utf8');
+  const records = parseJsonl(text) as unknown as TrainingLogRecord[];
   const keep = records.filter(
     (r) =>
       !(
@@ -81,7 +86,7 @@ export function truncateTrainingLog(path: string, at: { epoch: number; step: num
       ),
   );
   // A line cut by a kill would swallow the next record appended to it: rewrite then too.
-  const cut = !readFileSync(path, 'utf8').endsWith('\n');
+  const cut = !text.endsWith('\n');
   if (keep.length === records.length && !cut) return 0;
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
