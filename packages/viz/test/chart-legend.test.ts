@@ -113,3 +113,33 @@ describe('chart legends stay off the plotted data', () => {
     expect(g.legend.y).toBeLessThan(g.frame.y + g.frame.h);
   });
 });
+
+describe('clip paths of charts on one page', () => {
+  /** Each clipPath id of an SVG with the height of its rectangle. */
+  const clips = (svg: string) =>
+    [...svg.matchAll(/<clipPath id="([^"]+)"><rect [^>]*height="([\d.]+)"/g)].map((m) => ({
+      id: m[1],
+      height: Number(m[2]),
+    }));
+
+  test('same size, different legends: different clip rectangles get different ids', () => {
+    // Ids are deterministic so that identical charts can share one; two charts whose legends
+    // below the plot take different room must not (the page would clip one with the other's).
+    const one = clips(
+      renderPrCurve([{ name: 'a', precision: corners.y, recall: corners.x, ap: 1 }]),
+    );
+    const four = clips(
+      renderPrCurve(
+        names.map((name) => ({ name, precision: corners.y, recall: corners.x, ap: 0.5 })),
+      ),
+    );
+    expect(one).toHaveLength(1);
+    expect(four).toHaveLength(1);
+    expect(one[0].height).not.toBe(four[0].height);
+    expect(one[0].id).not.toBe(four[0].id);
+    const again = clips(
+      renderPrCurve([{ name: 'b', precision: corners.y, recall: corners.x, ap: 1 }]),
+    );
+    expect(again[0]).toEqual(one[0]);
+  });
+});

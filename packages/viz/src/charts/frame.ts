@@ -439,8 +439,9 @@ export function lineChart(
     bottom: 46 + band,
     left: 58,
   });
-  // Same geometry → same clip rectangle, so a deterministic id can be shared safely.
-  const clipId = `pfx-clip-${hashString(`${width},${height},${top},${xDomain},${yDomain}`)}`;
+  // Same clip rectangle → same id, so a deterministic id can be shared safely (the rectangle
+  // itself is hashed: a legend band below the plot moves its bottom edge).
+  const clipId = `pfx-clip-${hashString(`${f.left},${f.top},${f.right},${f.bottom},${xDomain},${yDomain}`)}`;
   return (
     svgOpen(width, height, options.title, defaults.label) +
     axes(
