@@ -158,9 +158,13 @@ export async function discoverPairedSplit(
   partition: Partition,
   options: DiscoverOptions = {},
 ): Promise<{ real: string[]; fake: string[] }> {
-  const [real, fake] = await Promise.all([
+  // Both are read at once; when both fail, the real folder's error is the one reported, so the
+  // message does not depend on which read lost the race.
+  const [real, fake] = await Promise.allSettled([
     discoverImages(join(realRoot, partition), options),
     discoverImages(join(fakeRoot, partition), options),
   ]);
-  return { real: real.files, fake: fake.files };
+  if (real.status === 'rejected') throw real.reason;
+  if (fake.status === 'rejected') throw fake.reason;
+  return { real: real.value.files, fake: fake.value.files };
 }
