@@ -24,7 +24,7 @@ import {
   type OptionSpecs,
   type Options,
 } from '@patchfx/example-common';
-import { discoverPairedSplit } from '@patchfx/data/node';
+import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
 import { planSource, type BatchPlanOptions } from './batches.js';
 import { buildReport, formatMarkdown, type SeedResult, type SideResult } from './report.js';
 import { checkTorchPython, runTorchTrainer, type EpochRecord } from './torch-side.js';
@@ -58,6 +58,11 @@ const OPTIONS: OptionSpecs = {
     type: 'string',
     default: '',
     help: "extra test sets besides <real>/test : <fake>/test, comma-separated '[name=]REAL:FAKE' folder pairs",
+  },
+  synthetic: {
+    type: 'number',
+    default: null,
+    help: 'instead of the two folders: the synthetic benchmark, this many images per class at loadSize (data seed 0), written to <out>/data',
   },
   seeds: {
     type: 'string',
@@ -210,15 +215,28 @@ async function main(argv: readonly string[]): Promise<number | void> {
     '--real_im_path DIR --fake_im_path DIR [--test_pairs name=REAL:FAKE,…] [--seeds 0,1,2] [options]',
   );
   const opt = withArchitectureSizes(parsed.values);
+  const out = resolve(String(opt.out));
+  if (opt.synthetic != null) {
+    const count = Number(opt.synthetic);
+    if (!Number.isInteger(count) || count < 5)
+      throw new Error(`--synthetic must be an integer ≥ 5 (images per class), got ${count}`);
+    const root = join(out, 'data');
+    rmSync(root, { recursive: true, force: true });
+    say(
+      `synthesizing the benchmark: ${count} real + ${count} fake at ${opt.loadSize} px into ${root}`,
+    );
+    await synthesizeDataset({ root, count, size: Number(opt.loadSize), seed: 0 });
+    opt.real_im_path = join(root, 'real');
+    opt.fake_im_path = join(root, 'fake');
+  }
   if (!opt.real_im_path || !opt.fake_im_path)
     throw new Error(
-      'give --real_im_path and --fake_im_path (folders with train/, val/ and test/ inside)',
+      'give --real_im_path and --fake_im_path (folders with train/, val/ and test/ inside), or --synthetic N',
     );
   const realRoot = resolve(String(opt.real_im_path));
   const fakeRoot = resolve(String(opt.fake_im_path));
   const seeds = parseSeeds(String(opt.seeds));
   const sides = opt.only === 'both' ? ['patchfx', 'torch'] : [String(opt.only)];
-  const out = resolve(String(opt.out));
   const backend = String(opt.backend);
   const python = String(opt.python);
   const [train, val] = await Promise.all(
