@@ -72,6 +72,7 @@ export {
   recalibrateBatchNorm,
   trainableVariables,
   microBatches,
+  balancedParts,
   scoreLogits,
   resolveStepFunctions,
   type StepFunctions,
@@ -79,6 +80,14 @@ export {
   type TrainStepOptions,
 } from './train/step.js';
 export type { BatchNormAccumulation } from './layers/batch-norm.js';
+export {
+  BatchNormSync,
+  BatchNormSyncAborted,
+  createBatchNormSyncBuffer,
+  type BatchMoments,
+  type BatchNormSyncBuffer,
+  type BatchNormSyncOptions,
+} from './layers/batch-norm-sync.js';
 export {
   PlateauScheduler,
   selectAndStop,
@@ -119,3 +128,19 @@ export {
   nativeKernelsActive,
   setNativeKernelsEnabled,
 } from './kernels/wasm-training.js';
+export {
+  estimateTrainingMemory,
+  wasmHeapBytes,
+  MEMORY_FACTORS,
+  BYTES_PER_PARAMETER,
+  WASM_HEAP_MAX_BYTES,
+  WASM_RESERVE_BYTES,
+  MEMORY_BACKENDS,
+  trainingMemoryLimit,
+  planMicroBatch,
+  type MemoryBackend,
+  type MicroBatchPlan,
+  type MicroBatchPlanOptions,
+  type LayerMemory,
+  type TrainingMemoryEstimate,
+} from './train/memory.js';

@@ -176,17 +176,120 @@ describe('data-parallel config', () => {
       workers: 3,
       backend,
       maxReplicas: 4,
+      batchNorm: 'sync',
     });
+    expect(() => resolveDataParallelConfig({ batchNorm: 'synced' as unknown as 'sync' })).toThrow(
+      /batchNorm must be 'sync' or 'local', got 'synced'/,
+    );
   });
 });
 
 describe(`data-parallel training on ${backend} (2 threads)`, () => {
   let dp: DataParallel;
+  let local: DataParallel;
   beforeAll(async () => {
-    dp = await createDataParallel({ workers: 2 });
+    [dp, local] = await Promise.all([
+      createDataParallel({ workers: 2 }),
+      createDataParallel({ workers: 2, batchNorm: 'local' }),
+    ]);
   });
   afterAll(async () => {
-    await dp?.dispose();
+    await Promise.all([dp?.dispose(), local?.dispose()]);
+  });
+
+  /**
+   * Two steps of `parallel` against two single-thread steps; weights and statistics compared.
+   * `resync`: the second step starts from the single-thread model's weights (see below).
+   */
+  const compareSteps = async (
+    seed: number,
+    n: number,
+    adam: ConstructorParameters<typeof Adam>[0],
+    single: (m: LayersModel, o: Adam, x: tf.Tensor4D, y: tf.Tensor1D) => Promise<StepResult>,
+    parallel: (m: LayersModel, o: Adam, x: tf.Tensor4D, y: tf.Tensor1D) => Promise<StepResult>,
+    resync = false,
+  ) => {
+    const a = buildPatchDiscriminator(MODEL, { seed });
+    const b = buildPatchDiscriminator(MODEL, { seed });
+    const [o1, o2] = [new Adam(adam), new Adam(adam)];
+    const batches = [batch(n, seed + 1), batch(n, seed + 2)];
+    try {
+      for (const [i, { x, y }] of batches.entries()) {
+        if (resync && i > 0) {
+          await expectSameWeights(b, a);
+          b.setWeights(a.getWeights());
+        }
+        const expected = await single(a, o1, x, y);
+        // After the first step (which creates Adam's moments), a step leaks nothing.
+        const run = () => parallel(b, o2, x, y);
+        const actual = i === 0 ? await run() : await withNoLeaks(run);
+        expectSameResult(actual, expected);
+      }
+      expect(o2.step).toBe(2);
+      // Weights and BatchNorm moving statistics.
+      await expectSameWeights(b, a);
+    } finally {
+      tf.dispose(batches.flatMap((t) => [t.x, t.y]));
+      [o1, o2, a, b].forEach((t) => t.dispose());
+    }
+  };
+
+  // Synchronised BatchNorm (the default): the threads' parts of a batch are normalised together.
+  // Its sums are combined in float64 from per-thread parts, the single thread's in float32
+  // blocks: gradients agree to ~1e-5 relative, except where a sum nearly cancels (a bias
+  // before a balanced loss), which Adam's g / (√v + ε) would amplify at ε = 1e-8. On these
+  // tiny noise batches some BatchNorm channels are nearly constant, and a second step from
+  // weights that differ by float rounding diverges (one thread's native and tfjs-ops kernels
+  // diverge the same way: a weight of conv2 ends at −0.0048 and +0.0016), so each step after
+  // the first starts from the single-thread weights.
+  test('sync: by default (one part per thread) a step equals one thread on the whole batch', async () => {
+    await compareSteps(
+      30,
+      8,
+      { learningRate: 0.01, epsilon: 1e-3 },
+      (m, o, x, y) => trainStep(m, o, x, y),
+      (m, o, x, y) => dp.trainStep(m, o, x, y),
+      true,
+    );
+  });
+
+  test('sync: an odd split (3 + 3 of 6, classes uneven per thread) equals the whole batch', async () => {
+    await compareSteps(
+      40,
+      6,
+      // The output bias's gradient nearly cancels here (~1e-7 apart): ε keeps Adam from
+      // amplifying that tenfold.
+      { learningRate: 0.01, epsilon: 1e-2 },
+      (m, o, x, y) => trainStep(m, o, x, y),
+      (m, o, x, y) => dp.trainStep(m, o, x, y),
+      true,
+    );
+  });
+
+  test('sync: micro-batches of 2 per thread (two rounds) equal one thread with micro-batches of 4', async () => {
+    await compareSteps(
+      50,
+      8,
+      { learningRate: 0.01, epsilon: 1e-3 },
+      (m, o, x, y) => trainStep(m, o, x, y, { microBatchSize: 4 }),
+      (m, o, x, y) => dp.trainStep(m, o, x, y, { microBatchSize: 2 }),
+      true,
+    );
+  });
+
+  test('sync differs from local (the check can fail): per-thread statistics give other weights', async () => {
+    const a = buildPatchDiscriminator(MODEL, { seed: 60 });
+    const b = buildPatchDiscriminator(MODEL, { seed: 60 });
+    const [o1, o2] = [new Adam({ learningRate: 0.01 }), new Adam({ learningRate: 0.01 })];
+    const { x, y } = batch(8, 61);
+    try {
+      await trainStep(a, o1, x, y);
+      await local.trainStep(b, o2, x, y);
+      await expect(expectSameWeights(b, a)).rejects.toThrow();
+    } finally {
+      tf.dispose([x, y]);
+      [o1, o2, a, b].forEach((t) => t.dispose());
+    }
   });
 
   // One micro-batch per thread sums exactly as one thread does; with more, the partial sums
@@ -198,37 +301,25 @@ describe(`data-parallel training on ${backend} (2 threads)`, () => {
     { micro: 2, adam: { learningRate: 0.01, epsilon: 1e-3 } },
   ] as const;
   for (const c of cases) {
-    test(`trainStep equals single-thread trainStep (micro-batches of ${c.micro} in 8)`, async () => {
-      const single = buildPatchDiscriminator(MODEL, { seed: 5 });
-      const parallel = buildPatchDiscriminator(MODEL, { seed: 5 });
-      const [o1, o2] = [new Adam(c.adam), new Adam(c.adam)];
-      const batches = [batch(8, 1), batch(8, 2)];
-      try {
-        for (const [i, { x, y }] of batches.entries()) {
-          const expected = await trainStep(single, o1, x, y, { microBatchSize: c.micro });
-          // After the first step (which creates Adam's moments), a step leaks nothing.
-          const run = () => dp.trainStep(parallel, o2, x, y, { microBatchSize: c.micro });
-          const actual = i === 0 ? await run() : await withNoLeaks(run);
-          expectSameResult(actual, expected);
-        }
-        expect(o2.step).toBe(2);
-        // Weights and BatchNorm moving statistics.
-        await expectSameWeights(parallel, single);
-      } finally {
-        tf.dispose(batches.flatMap((b) => [b.x, b.y]));
-        [o1, o2, single, parallel].forEach((t) => t.dispose());
-      }
+    test(`local: trainStep equals single-thread trainStep (micro-batches of ${c.micro} in 8)`, async () => {
+      await compareSteps(
+        5,
+        8,
+        c.adam,
+        (m, o, x, y) => trainStep(m, o, x, y, { microBatchSize: c.micro }),
+        (m, o, x, y) => local.trainStep(m, o, x, y, { microBatchSize: c.micro }),
+      );
     });
   }
 
-  test('by default each thread gets one micro-batch of ⌈N / 2⌉ images', async () => {
+  test('local: by default each thread gets one micro-batch of ⌈N / 2⌉ images', async () => {
     const single = buildPatchDiscriminator(MODEL, { seed: 6 });
     const parallel = buildPatchDiscriminator(MODEL, { seed: 6 });
     const [o1, o2] = [new Adam(), new Adam()];
     const { x, y } = batch(4, 3);
     try {
       const expected = await trainStep(single, o1, x, y, { microBatchSize: 2 });
-      expectSameResult(await dp.trainStep(parallel, o2, x, y), expected);
+      expectSameResult(await local.trainStep(parallel, o2, x, y), expected);
       await expectSameWeights(parallel, single);
     } finally {
       tf.dispose([x, y]);
@@ -323,6 +414,7 @@ describe(`data-parallel training on ${backend} (2 threads)`, () => {
         yield { images: x, labels: y };
       },
     });
+    // On one thread the whole batch of 4; with dp, 2 per thread, normalised together.
     const run = async (steps?: DataParallel) => {
       const model = buildPatchDiscriminator(MODEL, { seed: 9 });
       const logs: EpochLog[] = [];
@@ -331,7 +423,12 @@ describe(`data-parallel training on ${backend} (2 threads)`, () => {
           model,
           data: source(),
           steps,
-          config: { maxSteps: 2, microBatchSize: 2, preciseBnBatches: 2 },
+          config: {
+            maxSteps: 2,
+            microBatchSize: steps ? 2 : null,
+            preciseBnBatches: 2,
+            adam: { epsilon: 1e-3 },
+          },
         },
         { onEpochEnd: (l) => void logs.push(l) },
       );

@@ -22,6 +22,11 @@ export const BATCH_NORM_TRAINING_GRAD = 'PatchfxBatchNormTrainingGrad';
 /** Attributes of both batch-norm kernels. */
 export interface BatchNormTrainingAttrs {
   readonly epsilon: number;
+  /**
+   * Forward only: compute the batch's mean and variance and skip `y` (outputs `[mean,
+   * variance]`); what synchronised BatchNorm needs before it combines threads' statistics.
+   */
+  readonly statisticsOnly?: boolean;
 }
 
 const isFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
@@ -215,17 +220,20 @@ function checkBatchNormInputs(x: TensorInfo, perChannel: TensorInfo[]): number {
   return c;
 }
 
-/** Training-mode batch norm forward: `[y, mean, variance]` (biased variance) in two sweeps. */
+/**
+ * Training-mode batch norm forward: `[y, mean, variance]` (biased variance) in two sweeps, or
+ * `[mean, variance]` in one with `statisticsOnly`.
+ */
 export function batchNormTrainingNative(
   k: NativeKernels,
   x: TensorInfo,
   gamma: TensorInfo,
   beta: TensorInfo,
-  { epsilon }: BatchNormTrainingAttrs,
+  { epsilon, statisticsOnly = false }: BatchNormTrainingAttrs,
 ): TensorInfo[] {
   const c = checkBatchNormInputs(x, [gamma, beta]);
   const m = c > 0 ? util.sizeFromShape(x.shape) / c : 0;
-  const y = k.output([...x.shape]);
+  const y = statisticsOnly ? null : k.output([...x.shape]);
   const mean = k.output([c]);
   const variance = k.output([c]);
   const scratch = k.scratch(28 * c + 16);
@@ -238,10 +246,10 @@ export function batchNormTrainingNative(
     epsilon,
     k.offset(mean),
     k.offset(variance),
-    k.offset(y),
+    y ? k.offset(y) : 0,
     scratch,
   );
-  return [y, mean, variance];
+  return y ? [y, mean, variance] : [mean, variance];
 }
 
 /** Training-mode batch norm backward: `[dx, dGamma, dBeta]` in two sweeps. */

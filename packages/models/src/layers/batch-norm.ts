@@ -4,6 +4,7 @@ import { nativeKernelsActive } from '../kernels/native.js';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/native-kernels.js';
 import { columnSums, sumToChannels } from '../kernels/ops.js';
 import { single, singleShape } from './util.js';
+import type { BatchMoments, BatchNormSync } from './batch-norm-sync.js';
 
 /**
  * Training-mode batch normalisation with a hand-written gradient: batch mean and biased
@@ -13,15 +14,22 @@ import { single, singleShape } from './util.js';
  * On the wasm backend with the native kernels active, forward and backward are one native
  * kernel each (two sweeps over memory apiece); elsewhere they are built from tfjs ops.
  *
- * @returns `y` (differentiable w.r.t. x, γ, β) and the batch `mean` and `variance` (not
- *   differentiated, and marked kept: not freed by an enclosing tidy). The caller owns all three.
+ * With `sync`, this thread's `x` is one part of a batch spread over threads: the forward pass
+ * normalises with the moments of the whole batch and the backward pass uses the whole batch's
+ * Σdy and Σdy·x̂ (synchronised BatchNorm), so `dx` is this part's rows of the whole batch's
+ * gradient and `dγ`, `dβ` are this part's shares of it (they add up over the threads).
+ *
+ * @returns `y` (differentiable w.r.t. x, γ, β), the `mean` and `variance` of this thread's
+ *   `x` alone (not differentiated, and marked kept: not freed by an enclosing tidy; the caller
+ *   owns them) and, with `sync`, the `whole` batch's moments it normalised with.
  */
 export function batchNormTraining(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   epsilon: number,
-): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  sync: BatchNormSync | null = null,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D; whole?: BatchMoments } {
   const c = x.shape[x.rank - 1];
   const perChannel = (t: tf.Tensor) => t.rank === 1 && t.shape[0] === c && t.dtype === 'float32';
   // The native kernels are instantiated on demand, but registered only by
@@ -32,25 +40,54 @@ export function batchNormTraining(
     x.dtype === 'float32' &&
     perChannel(gamma) &&
     perChannel(beta);
+  const count = c > 0 ? x.size / c : 0;
   // Statistics are computed inside the custom op, so the gradient tape records none of it;
   // they leave through `stats` (kept, so the op's tidy does not free them).
   let stats: [tf.Tensor1D, tf.Tensor1D] | undefined;
+  let whole: BatchMoments | undefined;
   const forward = tf.customGrad(((
     xs: tf.Tensor,
     g: tf.Tensor,
     b: tf.Tensor,
     save: tf.GradSaveFunc,
   ) => {
-    const [y, mean, variance] = native
-      ? (tf.engine().runKernel(
-          BATCH_NORM_TRAINING,
-          { x: xs, gamma: g, beta: b },
-          {
-            epsilon,
-          },
-        ) as tf.Tensor[])
-      : batchNormFromOps(xs, g, b, epsilon);
-    save([xs, g, mean, variance]);
+    let y: tf.Tensor;
+    let mean: tf.Tensor;
+    let variance: tf.Tensor;
+    let normMean: tf.Tensor;
+    let normVariance: tf.Tensor;
+    if (sync) {
+      [mean, variance] = native
+        ? (tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_TRAINING,
+              { x: xs, gamma: g, beta: b },
+              { epsilon, statisticsOnly: true },
+            ) as tf.Tensor[])
+        : momentsFromOps(xs);
+      whole = sync.combineMoments({
+        mean: mean.dataSync() as Float32Array,
+        variance: variance.dataSync() as Float32Array,
+        count,
+      });
+      normMean = tf.tensor1d(whole.mean, 'float32');
+      normVariance = tf.tensor1d(whole.variance, 'float32');
+      y = tf.batchNorm(xs, normMean, normVariance, b, g, epsilon);
+    } else {
+      [y, mean, variance] = native
+        ? (tf
+            .engine()
+            .runKernel(
+              BATCH_NORM_TRAINING,
+              { x: xs, gamma: g, beta: b },
+              { epsilon },
+            ) as tf.Tensor[])
+        : batchNormFromOps(xs, g, b, epsilon);
+      normMean = mean;
+      normVariance = variance;
+    }
+    save([xs, g, normMean, normVariance]);
     stats = [tf.keep(tf.clone(mean)) as tf.Tensor1D, tf.keep(tf.clone(variance)) as tf.Tensor1D];
     return {
       value: y,
@@ -58,21 +95,93 @@ export function batchNormTraining(
         const dy = Array.isArray(dys) ? dys[0] : dys;
         const [xsv, gv, mv, vv] = saved;
         if (native && nativeKernelsActive() && dy.dtype === 'float32') {
-          return tf
+          const grads = tf
             .engine()
             .runKernel(
               BATCH_NORM_TRAINING_GRAD,
               { dy, x: xsv, mean: mv, variance: vv, gamma: gv },
               { epsilon },
             ) as tf.Tensor[];
+          return sync
+            ? synchroniseNativeGrad(grads, xsv, gv, mv, vv, epsilon, count, whole!.count, sync)
+            : grads;
         }
-        return batchNormGradFromOps(dy, xsv, gv, mv, vv, epsilon);
+        return batchNormGradFromOps(
+          dy,
+          xsv,
+          gv,
+          mv,
+          vv,
+          epsilon,
+          sync && { sync, total: whole!.count },
+        );
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = forward(x, gamma, beta);
   const [mean, variance] = stats!;
-  return { y, mean, variance };
+  return whole ? { y, mean, variance, whole } : { y, mean, variance };
+}
+
+/**
+ * The native backward ran with this thread's `m` rows only: `dx_local = k·(dy − Σ_l dy/m −
+ * x̂·Σ_l dy·x̂/m)`. The whole batch's gradient replaces the local means by the whole batch's,
+ * a per-channel affine correction in `x − mean`:
+ * `dx = dx_local + k·(Σ_l dy/m − Σ dy/N) + k·rstd·(Σ_l dy·x̂/m − Σ dy·x̂/N)·(x − mean)`.
+ */
+function synchroniseNativeGrad(
+  [dxLocal, dGamma, dBeta]: tf.Tensor[],
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  epsilon: number,
+  m: number,
+  total: number,
+  sync: BatchNormSync,
+): tf.Tensor[] {
+  const localGamma = dGamma.dataSync() as Float32Array;
+  const localBeta = dBeta.dataSync() as Float32Array;
+  const [sumGamma, sumBeta] = sync.sum(localGamma, localBeta);
+  const g = gamma.dataSync();
+  const v = variance.dataSync();
+  const c = g.length;
+  const offset = new Float32Array(c);
+  const scale = new Float32Array(c);
+  for (let k = 0; k < c; k++) {
+    const rstd = 1 / Math.sqrt(v[k] + epsilon);
+    const kk = g[k] * rstd;
+    offset[k] = m > 0 ? kk * (localBeta[k] / m - sumBeta[k] / total) : 0;
+    scale[k] = m > 0 ? kk * rstd * (localGamma[k] / m - sumGamma[k] / total) : 0;
+  }
+  const dx = tf.tidy(() =>
+    tf.add(
+      dxLocal,
+      tf.batchNorm(
+        x,
+        mean,
+        tf.fill([c], 1 - epsilon),
+        tf.tensor1d(offset, 'float32'),
+        tf.tensor1d(scale, 'float32'),
+        epsilon,
+      ),
+    ),
+  );
+  dxLocal.dispose();
+  return [dx, dGamma, dBeta];
+}
+
+/** `[mean, variance]` (biased) over all but the channel axis, from tfjs ops. */
+function momentsFromOps(xs: tf.Tensor): [tf.Tensor1D, tf.Tensor1D] {
+  const c = xs.shape[xs.rank - 1];
+  const n = xs.size / c;
+  const x2 = tf.reshape(xs, [n, c]) as tf.Tensor2D;
+  const mean2 = tf.div(columnSums(x2), n);
+  const centred = tf.sub(x2, mean2);
+  const variance = tf.reshape(tf.div(columnSums(tf.mul(centred, centred) as tf.Tensor2D), n), [
+    c,
+  ]) as tf.Tensor1D;
+  return [tf.reshape(mean2, [c]) as tf.Tensor1D, variance];
 }
 
 /** `[y, mean, variance]` of training-mode batch norm from tfjs ops. */
@@ -82,19 +191,14 @@ function batchNormFromOps(
   b: tf.Tensor,
   epsilon: number,
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  const c = xs.shape[xs.rank - 1];
-  const n = xs.size / c;
-  const x2 = tf.reshape(xs, [n, c]) as tf.Tensor2D;
-  const mean2 = tf.div(columnSums(x2), n);
-  const centred = tf.sub(x2, mean2);
-  const variance = tf.reshape(tf.div(columnSums(tf.mul(centred, centred) as tf.Tensor2D), n), [
-    c,
-  ]) as tf.Tensor1D;
-  const mean = tf.reshape(mean2, [c]) as tf.Tensor1D;
+  const [mean, variance] = momentsFromOps(xs);
   return [tf.batchNorm(xs, mean, variance, b, g, epsilon), mean, variance];
 }
 
-/** `[dx, dγ, dβ]` of training-mode batch norm from tfjs ops. */
+/**
+ * `[dx, dγ, dβ]` of training-mode batch norm from tfjs ops; with `sync`, `dx` from the whole
+ * batch's Σdy and Σdy·x̂ and `dγ`, `dβ` this thread's shares.
+ */
 function batchNormGradFromOps(
   dy: tf.Tensor,
   xs: tf.Tensor,
@@ -102,12 +206,22 @@ function batchNormGradFromOps(
   mean: tf.Tensor,
   variance: tf.Tensor,
   epsilon: number,
+  synced: { sync: BatchNormSync; total: number } | null = null,
 ): tf.Tensor[] {
   const c = xs.shape[xs.rank - 1];
-  const n = xs.size / c;
+  const m = xs.size / c;
   const xhat = tf.batchNorm(xs, mean, variance, undefined, undefined, epsilon);
-  const dBeta = sumToChannels(dy);
-  const dGamma = sumToChannels(tf.mul(dy, xhat));
+  const localBeta = sumToChannels(dy);
+  const localGamma = sumToChannels(tf.mul(dy, xhat));
+  let dBeta = localBeta;
+  let dGamma = localGamma;
+  let n = m;
+  if (synced) {
+    const [sg, sb] = synced.sync.sum(localGamma.dataSync(), localBeta.dataSync());
+    dGamma = tf.tensor1d(sg, 'float32');
+    dBeta = tf.tensor1d(sb, 'float32');
+    n = synced.total;
+  }
   const k1 = tf.mul(g, tf.rsqrt(tf.add(variance, epsilon)));
   // dx = k1·dy − k1·mean(dy) − k1·mean(dy·x̂)·x̂, as two fused batchNorm ops and an add.
   const a = tf.batchNorm(
@@ -126,7 +240,7 @@ function batchNormGradFromOps(
     tf.neg(tf.mul(k1, tf.div(dGamma, n))),
     epsilon,
   );
-  return [tf.add(a, bterm), dGamma, dBeta];
+  return [tf.add(a, bterm), localGamma, localBeta];
 }
 
 /**
@@ -170,12 +284,18 @@ export class BatchNorm extends layers.Layer {
   private movingVariance: LayerVariable | null = null;
   private accumulator: { sum: tf.Tensor | null; sumSq: tf.Tensor | null; count: number } | null =
     null;
+  private sync: BatchNormSync | null = null;
 
   constructor(config: BatchNormConfig = {}) {
     super({ name: config.name, trainable: config.trainable });
     this.epsilon = config.epsilon ?? 1e-5;
     this.momentum = config.momentum ?? 0.9;
     this.supportsMasking = false;
+  }
+
+  /** Channels normalised (known once built). */
+  get channels(): number {
+    return this.gamma?.shape[0] ?? 0;
   }
 
   override build(inputShape: (number | null)[] | (number | null)[][]): void {
@@ -222,7 +342,13 @@ export class BatchNorm extends layers.Layer {
     return tf.tidy(() => {
       const c = x.shape[x.rank - 1];
       const n = x.size / c;
-      const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.epsilon);
+      const { y, mean, variance, whole } = batchNormTraining(
+        x,
+        gamma,
+        beta,
+        this.epsilon,
+        this.sync,
+      );
       if (this.accumulator) {
         // Micro-batch: gather Σx and Σx² (from the batch moments) for one update at commit.
         const a = this.accumulator;
@@ -234,6 +360,12 @@ export class BatchNorm extends layers.Layer {
           count: a.count + n,
         };
         tf.dispose([a.sum, a.sumSq].filter((t): t is tf.Tensor => t != null));
+      } else if (whole) {
+        this.updateMovingStats(
+          tf.tensor1d(whole.mean, 'float32'),
+          tf.tensor1d(whole.variance, 'float32'),
+          whole.count,
+        );
       } else {
         this.updateMovingStats(mean, variance, n);
       }
@@ -332,6 +464,19 @@ export class BatchNorm extends layers.Layer {
     });
     tf.dispose([a.sum, a.sumSq].filter((t): t is tf.Tensor => t != null));
     this.accumulator = { sum, sumSq, count: a.count + stats.count };
+  }
+
+  /**
+   * Synchronises training-mode calls with replicas of this layer in other threads (see
+   * `BatchNormSync`): each call normalises with the moments of every thread's input together
+   * and back-propagates through them. Accumulated statistics stay this thread's own (they add
+   * up over the threads, as without synchronisation). `null` ends it.
+   *
+   * Every replica must make the same training-mode calls in the same order while synchronised:
+   * the data-parallel step sets and clears this around its forward/backward passes.
+   */
+  synchronise(sync: BatchNormSync | null): void {
+    this.sync = sync;
   }
 
   /** Leaves accumulation mode without updating the moving statistics. */

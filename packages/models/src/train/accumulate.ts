@@ -62,26 +62,26 @@ export async function accumulateGradients(
       const weight = x.shape[0] / total;
       let logits: tf.Tensor | null = null;
       try {
+        // The loss is weighted inside the graph: with synchronised BatchNorm, the backward pass
+        // combines threads' Σdy, which must be gradients of the one batch loss.
         const { value, grads: g } = tf.variableGrads(() => {
           const out = model.apply(x, { training: true }) as tf.Tensor;
           logits = tf.keep(out);
-          return patchCrossEntropy(out, y);
+          const loss = patchCrossEntropy(out, y);
+          return weight === 1 ? loss : tf.mul(loss, weight);
         }, [...vars.values()]);
         for (const [engineName, gi] of Object.entries(g)) {
           const name = byEngineName.get(engineName) ?? engineName;
           const prev = grads.get(name);
-          const next = tf.tidy(() =>
-            prev
-              ? tf.add(prev, tf.mul(gi, weight))
-              : weight === 1
-                ? tf.clone(gi)
-                : tf.mul(gi, weight),
-          );
-          prev?.dispose();
-          grads.set(name, next);
-          gi.dispose();
+          if (prev) {
+            grads.set(name, tf.add(prev, gi));
+            prev.dispose();
+            gi.dispose();
+          } else {
+            grads.set(name, gi);
+          }
         }
-        sums.loss += (await value.data())[0] * weight;
+        sums.loss += (await value.data())[0];
         value.dispose();
         const a = await patchAccuracies(logits!, y);
         sums.raw += a.raw * weight;

@@ -59,11 +59,8 @@ export function trainableVariables(model: LayersModel): Map<string, tf.Variable>
   return new Map(model.trainableWeights.map((w) => [w.originalName, w.read() as tf.Variable]));
 }
 
-/**
- * Splits indices into micro-batches of at most `size` that keep both classes in each
- * (classes interleaved before chunking).
- */
-export function microBatches(labels: ArrayLike<number>, size: number): number[][] {
+/** Indices with the classes interleaved (one of each class in turn), so any run is balanced. */
+function interleaveClasses(labels: ArrayLike<number>): number[] {
   const byClass = new Map<number, number[]>();
   Array.from(labels).forEach((l, i) => byClass.set(l, [...(byClass.get(l) ?? []), i]));
   const queues = [...byClass.values()];
@@ -71,8 +68,40 @@ export function microBatches(labels: ArrayLike<number>, size: number): number[][
   for (let k = 0; order.length < labels.length; k++) {
     for (const q of queues) if (k < q.length) order.push(q[k]);
   }
+  return order;
+}
+
+/**
+ * Splits indices into micro-batches of at most `size` that keep both classes in each
+ * (classes interleaved before chunking).
+ */
+export function microBatches(labels: ArrayLike<number>, size: number): number[][] {
+  const order = interleaveClasses(labels);
   const chunks: number[][] = [];
   for (let i = 0; i < order.length; i += size) chunks.push(order.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Splits indices into exactly `parts` class-balanced micro-batches whose sizes differ by at
+ * most one (the larger first).
+ *
+ * @throws When `parts` is not an integer in 1…labels.length.
+ */
+export function balancedParts(labels: ArrayLike<number>, parts: number): number[][] {
+  const n = labels.length;
+  if (!Number.isInteger(parts) || parts < 1 || parts > n) {
+    throw new Error(`cannot split ${n} images into ${parts} micro-batches`);
+  }
+  const order = interleaveClasses(labels);
+  const base = Math.floor(n / parts);
+  const extra = n % parts;
+  const chunks: number[][] = [];
+  for (let k = 0, start = 0; k < parts; k++) {
+    const size = base + (k < extra ? 1 : 0);
+    chunks.push(order.slice(start, start + size));
+    start += size;
+  }
   return chunks;
 }
 

@@ -27,7 +27,20 @@ export interface DataParallelConfig {
    * @defaultValue 4
    */
   readonly maxReplicas: number;
+  /**
+   * How BatchNorm normalises a batch divided among threads in a training step. `'sync'`: with
+   * the statistics of the whole batch — the threads exchange every layer's sums during the
+   * step (synchronised BatchNorm), so two threads take the step one thread would on the whole
+   * batch. `'local'`: each thread's micro-batch with its own statistics, as PyTorch's
+   * `DataParallel` does per device (no exchanges). With micro-batches, the k-th micro-batches
+   * of all threads are normalised together.
+   * @defaultValue 'sync'
+   */
+  readonly batchNorm: BatchNormMode;
 }
+
+/** How BatchNorm normalises a batch divided among threads ({@link DataParallelConfig.batchNorm}). */
+export type BatchNormMode = 'sync' | 'local';
 
 /** {@link DataParallelConfig} with everything resolved. */
 export interface ResolvedDataParallelConfig {
@@ -35,6 +48,7 @@ export interface ResolvedDataParallelConfig {
   /** The worker threads' backend (with `workers: 1`, the calling thread's, whatever it is). */
   readonly backend: string;
   readonly maxReplicas: number;
+  readonly batchNorm: BatchNormMode;
 }
 
 /** Defaults of {@link DataParallelConfig}. */
@@ -42,6 +56,7 @@ export const DEFAULT_DATA_PARALLEL_CONFIG: Readonly<DataParallelConfig> = Object
   workers: 'auto',
   backend: 'auto',
   maxReplicas: 4,
+  batchNorm: 'sync',
 });
 
 /**
@@ -80,5 +95,8 @@ export function resolveDataParallelConfig(
   if (!Number.isInteger(c.maxReplicas) || c.maxReplicas < 1) {
     throw new Error(`maxReplicas must be an integer ≥ 1, got ${c.maxReplicas}`);
   }
-  return { workers, backend, maxReplicas: c.maxReplicas };
+  if (c.batchNorm !== 'sync' && c.batchNorm !== 'local') {
+    throw new Error(`batchNorm must be 'sync' or 'local', got '${String(c.batchNorm)}'`);
+  }
+  return { workers, backend, maxReplicas: c.maxReplicas, batchNorm: c.batchNorm };
 }

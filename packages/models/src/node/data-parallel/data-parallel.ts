@@ -3,12 +3,20 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { getModelMetadata } from '../../build.js';
 import { nativeKernelsEnabled } from '../../kernels/native.js';
 import type { Adam } from '../../train/adam.js';
+import type { BatchNorm } from '../../layers/batch-norm.js';
 import {
   accumulateGradients,
   batchNormLayers,
   forwardForStatistics,
 } from '../../train/accumulate.js';
 import {
+  BatchNormSync,
+  BatchNormSyncAborted,
+  createBatchNormSyncBuffer,
+  type BatchNormSyncBuffer,
+} from '../../layers/batch-norm-sync.js';
+import {
+  balancedParts,
   evalStep,
   microBatches,
   recalibrateBatchNorm,
@@ -136,6 +144,40 @@ function imageShape(images: tf.Tensor4D): [number, number, number] {
 }
 
 /**
+ * How a synchronised step divides a batch: `K` rounds, each with one class-balanced
+ * micro-batch of at most `size` images per thread; the threads' micro-batches of a round are
+ * normalised together. Chunk `j` goes to thread `j mod R` (round `⌊j / R⌋`).
+ */
+function syncPlan(
+  labels: Int32Array,
+  size: number,
+  replicas: number,
+  bns: readonly BatchNorm[],
+): {
+  chunks: number[][];
+  shares: number[][];
+  ranks: number[];
+  buffer: BatchNormSyncBuffer;
+} {
+  const n = labels.length;
+  let parts = replicas * Math.ceil(n / (replicas * size));
+  if (parts > n) parts = n >= replicas ? replicas * Math.floor(n / replicas) : n;
+  const chunks = balancedParts(labels, parts);
+  const threads = Math.min(replicas, parts);
+  const shares = Array.from({ length: replicas }, (_, r) =>
+    r < threads ? chunks.map((_, j) => j).filter((j) => j % threads === r) : [],
+  );
+  const channels = Math.max(...bns.map((b) => b.channels));
+  return {
+    chunks,
+    shares,
+    // Threads with work take ranks 0…threads−1; the calling thread is 0.
+    ranks: shares.map((_, r) => r),
+    buffer: createBatchNormSyncBuffer(threads, channels),
+  };
+}
+
+/**
  * {@link createDataParallel} with another worker script (tests use fixture workers).
  * @internal
  */
@@ -176,13 +218,21 @@ export async function createDataParallelWith(
    */
   const runJobs = async (
     jobs: ReadonlyArray<(() => Parameters<ReplicaPool['run']>[1]) | null>,
-    onCallingThread: () => Promise<void>,
+    onCallingThread: (pending: ReadonlyArray<Promise<JobResult>>) => Promise<void>,
     combine: (results: JobResult[]) => void,
   ): Promise<void> => {
     const pending = jobs.map((make, i) => (make ? pool!.run(i, make()) : null));
     pending.forEach((p) => p?.catch(() => {})); // awaited below
+    const started = pending.filter((p): p is Promise<JobResult> => p != null);
     try {
-      await onCallingThread();
+      try {
+        await onCallingThread(started);
+      } catch (e) {
+        // The calling thread stopped because a worker failed: report the worker's error.
+        if (!(e instanceof BatchNormSyncAborted)) throw e;
+        const failed = (await Promise.allSettled(started)).find((r) => r.status === 'rejected');
+        throw failed ? failed.reason : e;
+      }
       const results = await Promise.all(pending);
       combine(results.filter((r): r is JobResult => r != null));
     } finally {
@@ -206,18 +256,25 @@ export async function createDataParallelWith(
       return trainStep(model, optimizer, images, labels, { microBatchSize: size });
     const ref = refOf(model);
     const labelData = Int32Array.from(await labels.data());
-    const chunks = microBatches(labelData, size);
-    const shares = assignMicroBatches(
-      chunks.map((c) => c.length),
-      replicas,
-    );
+    const bns = batchNormLayers(model);
+    const plan =
+      resolved.batchNorm === 'sync' && bns.length > 0
+        ? syncPlan(labelData, size, replicas, bns)
+        : null;
+    const chunks = plan ? plan.chunks : microBatches(labelData, size);
+    const shares = plan
+      ? plan.shares
+      : assignMicroBatches(
+          chunks.map((c) => c.length),
+          replicas,
+        );
     const weights = await readWeights(model);
     const pixels = (await images.data()) as Float32Array;
     const shape = imageShape(images);
     const per = shape[0] * shape[1] * shape[2];
     const vars = trainableVariables(model);
-    const bns = batchNormLayers(model);
     bns.forEach((b) => b.beginAccumulation());
+    const sync = plan ? new BatchNormSync(plan.buffer, 0) : null;
     let grads = new Map<string, tf.Tensor>();
     const sums: Weighted = { loss: 0, raw: 0, voted: 0, avg: 0 };
     const add = (s: Weighted) => {
@@ -225,7 +282,7 @@ export async function createDataParallelWith(
     };
     try {
       await runJobs(
-        shares.slice(1).map((share) => {
+        shares.slice(1).map((share, w) => {
           if (share.length === 0) return null;
           return () => {
             const rows = share.flatMap((k) => chunks[k]);
@@ -238,15 +295,35 @@ export async function createDataParallelWith(
               labels: Int32Array.from(rows, (r) => labelData[r]),
               chunkSizes: share.map((k) => chunks[k].length),
               total: n,
+              ...(plan && { sync: { buffer: plan.buffer, rank: plan.ranks[w + 1] } }),
             };
           };
         }),
-        async () => {
+        async (pending) => {
           const mine = shares[0].map((k) => chunks[k]);
           if (mine.length === 0) return;
-          const local = await accumulateGradients(model, vars, images, labels, mine, n);
-          grads = local.grads;
-          add(local);
+          if (!sync) {
+            const local = await accumulateGradients(model, vars, images, labels, mine, n);
+            grads = local.grads;
+            add(local);
+            return;
+          }
+          // The exchanges block this thread: start them only once every worker has begun its
+          // share (a worker that fails to start is reported instead of waited for).
+          const joined = sync.whenJoined(plan!.buffer.parties - 1);
+          joined.catch(() => {});
+          bns.forEach((b) => b.synchronise(sync));
+          try {
+            await Promise.race([joined, ...pending]);
+            const local = await accumulateGradients(model, vars, images, labels, mine, n);
+            grads = local.grads;
+            add(local);
+          } catch (e) {
+            sync.abort(); // the workers stop waiting for this thread
+            throw e;
+          } finally {
+            bns.forEach((b) => b.synchronise(null));
+          }
         },
         (results) => {
           for (const r of results as TrainResult[]) {

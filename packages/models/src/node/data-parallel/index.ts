@@ -4,6 +4,7 @@ export {
   REPLICA_BACKENDS,
   defaultWorkerCount,
   resolveDataParallelConfig,
+  type BatchNormMode,
   type DataParallelConfig,
   type ReplicaBackend,
   type ResolvedDataParallelConfig,

@@ -3,6 +3,7 @@
  * data only: typed arrays travel as transfers, never tensors.
  */
 import type { BatchNormAccumulation } from '../../layers/batch-norm.js';
+import type { BatchNormSyncBuffer } from '../../layers/batch-norm-sync.js';
 import type { ModelConfig } from '../../variants.js';
 
 /** Float32 tensors packed back to back in one buffer (one transfer). */
@@ -39,6 +40,11 @@ export interface TrainJob {
   readonly chunkSizes: readonly number[];
   /** Images of the whole batch (weights are `size / total`). */
   readonly total: number;
+  /**
+   * Synchronised BatchNorm: the step's shared memory and this worker's rank in it. Its k-th
+   * micro-batch is normalised together with the other threads' k-th.
+   */
+  readonly sync?: { readonly buffer: BatchNormSyncBuffer; readonly rank: number };
 }
 
 /** Inference-mode forward passes. */

@@ -12,6 +12,7 @@ import {
   forwardForStatistics,
 } from '../../train/accumulate.js';
 import { trainableVariables } from '../../train/step.js';
+import { BatchNormSync } from '../../layers/batch-norm-sync.js';
 import { inferenceForward } from './forward.js';
 import { packTensors, readStatistics, writeWeights } from './packed.js';
 import type {
@@ -98,8 +99,11 @@ async function runTrain(replica: Replica, job: TrainJob): Promise<TrainResult> {
     tf.tensor1d(job.labels, 'int32'),
   ]);
   bns.forEach((b) => b.beginAccumulation());
+  const sync = job.sync ? new BatchNormSync(job.sync.buffer, job.sync.rank) : null;
+  bns.forEach((b) => b.synchronise(sync));
   let grads: Map<string, tf.Tensor> | undefined;
   try {
+    sync?.join();
     let start = 0;
     const chunks =
       job.chunkSizes.length === 1
@@ -127,8 +131,11 @@ async function runTrain(replica: Replica, job: TrainJob): Promise<TrainResult> {
       avg: sums.avg,
       statistics: await readStatistics(bns),
     };
+  } catch (e) {
+    sync?.abort(); // the other threads stop waiting for this one
+    throw e;
   } finally {
-    bns.forEach((b) => b.discardAccumulation());
+    bns.forEach((b) => (b.synchronise(null), b.discardAccumulation()));
     tf.dispose([x, y, ...(grads?.values() ?? [])]);
   }
 }
