@@ -77,6 +77,23 @@ def init_weights(net, init_type, gain=0.02):
             nn.init.constant_(m.bias, 0.0)
 
 
+def load_safetensors(path):
+    """A safetensors file (8-byte little-endian header size, JSON header, raw data) as tensors."""
+    dtypes = {'F32': np.float32, 'F64': np.float64, 'I64': np.int64, 'I32': np.int32}
+    with open(path, 'rb') as f:
+        raw = f.read()
+    size = int.from_bytes(raw[:8], 'little')
+    header = json.loads(raw[8:8 + size])
+    out = {}
+    for key, info in header.items():
+        if key == '__metadata__':
+            continue
+        begin, end = info['data_offsets']
+        arr = np.frombuffer(raw[8 + size + begin:8 + size + end], dtype=dtypes[info['dtype']])
+        out[key] = torch.from_numpy(arr.reshape(info['shape']).copy())
+    return out
+
+
 def read_request():
     line = sys.stdin.readline()
     if not line:
@@ -139,6 +156,8 @@ def main():
     torch.manual_seed(int(job['seed']))
     net = build(job['which_model_netD'])
     init_weights(net, job.get('init_type', 'xavier'))
+    if job.get('init_from'):
+        net.load_state_dict(load_safetensors(job['init_from']))  # strict: every key, every shape
     fake = int(job.get('fake_class_id', 0))
     lr = float(job['lr'])
     opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(float(job.get('beta1', 0.9)), 0.999), eps=1e-8)

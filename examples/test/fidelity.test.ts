@@ -10,6 +10,8 @@ import { describe, expect, test } from 'vitest';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
 import { discoverPairedSplit } from '@patchfx/data/node';
 import { pairedSource } from '@patchfx/example-common';
+import { buildPatchDiscriminator, resolveModelConfig } from '@patchfx/models';
+import { saveSafetensorsFile } from '@patchfx/models/node';
 import { batchHash, planSource, type BatchPlanOptions } from '../fidelity/src/batches.js';
 import { runTorchTrainer } from '../fidelity/src/torch-side.js';
 import { pairedDifference, studentTQuantile } from '../fidelity/src/stats.js';
@@ -33,7 +35,7 @@ describe('fidelity statistics', () => {
 });
 
 describe('fidelity program', () => {
-  test('the PyTorch trainer trains on exactly the batches of the train program’s data source', async () => {
+  test('the PyTorch trainer trains on exactly the batches of the train program’s data source, from patchfx’s initial weights', async () => {
     const { dir, remove } = makeTempDir();
     try {
       // Unequal sides (the smaller cycles), random crops and flips: every decision shows.
@@ -51,6 +53,10 @@ describe('fidelity program', () => {
         fakeClassId: 0,
       };
       const result = await withNoLeaks(async () => {
+        // --same_init: PyTorch loads patchfx's initial network (strict load: every key and shape).
+        const init = buildPatchDiscriminator(resolveModelConfig('xception_relu1', { seed: 7 }));
+        await saveSafetensorsFile(join(dir, 'init.safetensors'), init);
+        init.dispose();
         const source = planSource(options, () => {});
         try {
           return await runTorchTrainer(
@@ -68,6 +74,7 @@ describe('fidelity program', () => {
               out: join(dir, 'pth'),
               threads: 1,
               hashes: true,
+              init_from: join(dir, 'init.safetensors'),
             },
             source,
             dir,

@@ -39,6 +39,11 @@ const PROGRAMS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['tables', /^tables written to /m, /, backend none/],
   ['robustness', /^\| JPEG quality \| 50 \|/m, CPU],
   ['bench', /^xception_relu1 @32 \(random\): train \d/m, CPU],
+  [
+    'fidelity',
+    /^\| test \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|/m,
+    /^training xception_relu1 on cpu/m,
+  ],
   ['demo', /^test \(avg after softmax\): AP real \d/m, /^training xception_relu1 on cpu/m],
 ];
 

@@ -25,6 +25,8 @@ import {
   type Options,
 } from '@patchfx/example-common';
 import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
+import { buildPatchDiscriminator, resolveModelConfig, type InitType } from '@patchfx/models';
+import { saveSafetensorsFile } from '@patchfx/models/node';
 import { planSource, type BatchPlanOptions } from './batches.js';
 import { buildReport, formatMarkdown, type SeedResult, type SideResult } from './report.js';
 import { checkTorchPython, runTorchTrainer, type EpochRecord } from './torch-side.js';
@@ -94,6 +96,11 @@ const OPTIONS: OptionSpecs = {
     type: 'string',
     default: '/usr/bin/python3',
     help: 'Python with torch and numpy (Debian: apt-get install python3-torch python3-numpy)',
+  },
+  same_init: {
+    type: 'boolean',
+    default: false,
+    help: "PyTorch starts from patchfx's initial weights for the seed (as safetensors) instead of its own draw",
   },
   torch_threads: { type: 'number', default: 2, help: 'PyTorch threads' },
   smoke: SMOKE_OPTION,
@@ -318,6 +325,23 @@ async function main(argv: readonly string[]): Promise<number | void> {
         noSerialBatches: Boolean(opt.no_serial_batches),
         fakeClassId: Number(opt.fake_class_id) as 0 | 1,
       };
+      let initFrom: string | null = null;
+      if (opt.same_init) {
+        // The network `npm run train` starts from with this seed (its own call), in PyTorch's layout.
+        initFrom = join(pthDir, 'init.safetensors');
+        const model = buildPatchDiscriminator(
+          resolveModelConfig(which, {
+            fakeClassId: planOptions.fakeClassId,
+            initType: String(opt.init_type) as InitType,
+            seed,
+          }),
+        );
+        try {
+          await saveSafetensorsFile(initFrom, model);
+        } finally {
+          model.dispose();
+        }
+      }
       const source = planSource(planOptions, (m) => say(`warning: ${m}`));
       let torch;
       try {
@@ -336,6 +360,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
             out: pthDir,
             threads: Number(opt.torch_threads),
             hashes: false,
+            init_from: initFrom,
           },
           source,
           pthDir,
@@ -382,6 +407,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       fake_im_path: fakeRoot,
       backend,
       patchfx_args: extra,
+      same_init: Boolean(opt.same_init),
       torch: torchVersion,
     },
     testSets: pairs.map((p) => p.name),
@@ -413,7 +439,7 @@ runMain(
       '--max_epochs',
       '0',
       '--seeds',
-      '0,1',
+      '0',
       '--out',
       join(ws.root, 'fidelity'),
     ],

@@ -49,6 +49,8 @@ export interface TorchJob {
   readonly threads: number;
   /** Report each batch's sha256 (the plan round-trip check). */
   readonly hashes: boolean;
+  /** Start from these weights (safetensors, PyTorch names and layouts) instead of a fresh draw. */
+  readonly init_from?: string | null;
 }
 
 /** One epoch record of either side (the train program's log.jsonl `epoch` event fields). */
