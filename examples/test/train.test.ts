@@ -54,6 +54,32 @@ describe('train program', () => {
       expect(yml).toMatch(/^name: toy_xception_relu2_s0$/m);
       expect(yml).toMatch(/^suffix: ""$/m);
       expect(yml).toMatch(/^max_dataset_size: \.inf$/m);
+      // Which images BatchNorm normalised together, recorded three ways.
+      expect(yml).toMatch(/^batch_norm: sync$/m);
+      const threads = Number(/(\d+) training thread\(s\)/.exec(r.stdout)?.[1]);
+      const record = JSON.parse(
+        readFileSync(join(run, 'latest', 'checkpoint.json'), 'utf8'),
+      ).training;
+      expect(record).toEqual({
+        backend: 'wasm',
+        batchSize: 4,
+        threads,
+        imagesPerPass: threads === 2 ? 2 : 4,
+        batchNormImages: 4,
+        batchNormSynchronised: threads === 2,
+      });
+      expect(yml).toMatch(
+        new RegExp(
+          `^# resolved .*: ${threads} thread\\(s\\) on wasm, .*BatchNorm over 4 image\\(s\\)`,
+          'm',
+        ),
+      );
+      const setup = readFileSync(join(run, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((e) => e.event === 'setup');
+      expect(setup.training).toEqual(record);
       expect(r.stdout).toMatch(/epoch 0: val loss_D/);
       const again = await runProgram('train', args);
       expect(again.code).toBe(1);
@@ -80,6 +106,10 @@ describe('train program', () => {
       const b = await runProgram('train', ['--lr_policy', 'cosine']);
       expect(b.stderr).toMatch(
         /option 'lr_policy' in the command line: expected one of 'constant' \| 'plateau'/,
+      );
+      const bn = await runProgram('train', ['--batch_norm', 'synced']);
+      expect(bn.stderr).toMatch(
+        /option 'batch_norm' in the command line: expected one of 'sync' \| 'local'/,
       );
       const c = await runProgram('train', ['--batchsize', '8']);
       expect(c.stderr).toMatch(/did you mean 'batch_size'/);

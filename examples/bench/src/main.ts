@@ -63,8 +63,10 @@ interface Row {
   inferAsTrainedImagesPerSecond: number | null;
   /** Threads of the data-parallel timings (1: none were made). */
   workers: number;
-  /** Data-parallel on `workers` threads (`createDataParallel`). */
+  /** Data-parallel on `workers` threads (`createDataParallel`, synchronised BatchNorm). */
   parallelTrainImagesPerSecond: number | null;
+  /** The same with each thread's BatchNorm on its own part (`batchNorm: 'local'`; `--bn_cost`). */
+  parallelTrainLocalImagesPerSecond?: number | null;
   parallelInferImagesPerSecond: number | null;
   trainGflops: number | null;
   inferGflops: number | null;
@@ -180,6 +182,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
         default: 'auto',
         help: "threads of the data-parallel timings, this one included ('auto': 2 on wasm with ≥ 2 cores, else 1; 1: one thread only)",
       },
+      bn_cost: {
+        type: 'boolean',
+        default: false,
+        help: "also time the data-parallel step with each thread's BatchNorm alone (batchNorm: 'local'): the cost of synchronised BatchNorm",
+      },
       smoke: SMOKE_OPTION,
       out: { type: 'string', default: 'bench-results', help: 'output folder' },
     },
@@ -201,6 +208,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const workers = workerCount(String(values.workers), backend);
   // Data-parallel timings: this thread and workers − 1 worker threads (createDataParallel).
   const parallel: DataParallel | null = workers > 1 ? await createDataParallel({ workers }) : null;
+  const parallelLocal: DataParallel | null =
+    workers > 1 && values.bn_cost
+      ? await createDataParallel({ workers, batchNorm: 'local' })
+      : null;
   const rows: Row[] = [];
   try {
     const facesDev = resolve(HERE, '../../../../shared/faces-dev');
@@ -241,6 +252,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
           let infer: number | null = null;
           let inferAsTrained: number | null = null;
           let parallelTrain: number | null = null;
+          let parallelTrainLocal: number | null = null;
           let parallelInfer: number | null = null;
           try {
             const cpuSlow = backend === 'cpu' && !smoke;
@@ -287,6 +299,18 @@ async function main(argv: readonly string[]): Promise<number | void> {
                   cpuSlow ? 1 : reps,
                   !cpuSlow,
                 ));
+              if (parallelLocal) {
+                parallelTrainLocal =
+                  batch /
+                  (await time(
+                    () =>
+                      parallelLocal.trainStep(model, opt, x, y, {
+                        microBatchSize: mb ?? undefined,
+                      }),
+                    cpuSlow ? 1 : reps,
+                    !cpuSlow,
+                  ));
+              }
               parallelInfer =
                 batch /
                 (await time(
@@ -311,6 +335,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
             inferAsTrainedImagesPerSecond: inferAsTrained,
             workers: parallel ? workers : 1,
             parallelTrainImagesPerSecond: parallelTrain,
+            ...(parallelLocal && { parallelTrainLocalImagesPerSecond: parallelTrainLocal }),
             parallelInferImagesPerSecond: parallelInfer,
             trainGflops: train && (3 * flops * train) / 1e9,
             inferGflops: infer && (flops * infer) / 1e9,
@@ -324,6 +349,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
             `${name} @${size} (${input}): train ${train?.toFixed(2)} img/s, infer ${infer?.toFixed(2)} img/s (as trained ${inferAsTrained?.toFixed(2)}), ${row.trainGflops?.toFixed(1)} / ${row.inferGflops?.toFixed(1)} GFLOP/s` +
               (parallel
                 ? `; ${workers} threads: train ${parallelTrain?.toFixed(2)} img/s, infer ${parallelInfer?.toFixed(2)} img/s`
+                : '') +
+              (parallelTrainLocal && parallelTrain
+                ? `; BatchNorm per thread: train ${parallelTrainLocal.toFixed(2)} img/s (sync costs ${(100 * (parallelTrainLocal / parallelTrain - 1)).toFixed(1)} %)`
                 : ''),
           );
         }
@@ -331,7 +359,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       }
     }
   } finally {
-    await parallel?.dispose();
+    await Promise.all([parallel?.dispose(), parallelLocal?.dispose()]);
   }
   if (values.torch) {
     const jobs = rows
@@ -444,6 +472,21 @@ async function main(argv: readonly string[]): Promise<number | void> {
       return `| ${r.model} | ${r.size} | ${r.input} | ${f(r.trainImagesPerSecond)} | ${f(r.parallelTrainImagesPerSecond)} | ${f(r.inferAsTrainedImagesPerSecond)} | ${f(r.inferImagesPerSecond)} | ${f(r.parallelInferImagesPerSecond)} | ${f(r.trainGflops, 1)} (${f(r.trainPctPeak, 0)} %) | ${f(r.inferGflops, 1)} (${f(r.inferPctPeak, 0)} %) | ${f(r.torchTrainImagesPerSecond)} | ${f(r.torchInferImagesPerSecond)} | ${r.torchTrainImagesPerSecond && bestTrain ? f(bestTrain / r.torchTrainImagesPerSecond) : '–'} | ${r.torchInferImagesPerSecond && bestInfer ? f(bestInfer / r.torchInferImagesPerSecond) : '–'} |`;
     }),
     '',
+    ...(rows.some((r) => r.parallelTrainLocalImagesPerSecond != null)
+      ? [
+          `Synchronised BatchNorm (the default) against each thread's BatchNorm alone, train img/s on ${workers} threads: ` +
+            rows
+              .filter((r) => r.parallelTrainLocalImagesPerSecond && r.parallelTrainImagesPerSecond)
+              .map(
+                (r) =>
+                  `${r.model} ${r.size} ${r.input} ${f(r.parallelTrainImagesPerSecond)} vs ${f(r.parallelTrainLocalImagesPerSecond ?? null)} ` +
+                  `(${f(100 * (r.parallelTrainLocalImagesPerSecond! / r.parallelTrainImagesPerSecond! - 1), 1)} %)`,
+              )
+              .join('; ') +
+            '.',
+          '',
+        ]
+      : []),
     `Peak RSS: ${f(Math.max(...rows.map((r) => r.peakRssMb)), 0)} MB.` +
       (program
         ? ` Train program: ${f(program.wallImagesPerSecond)} img/s wall-clock vs ${f(program.stepImagesPerSecond)} img/s bare steps (${f(program.overheadPct, 1)} % overhead).`

@@ -189,6 +189,12 @@ export const TRAIN_OPTIONS: OptionSpecs = Object.freeze({
     default: 'auto',
     help: "patchfx: images per forward/backward pass ('auto': memory-safe on wasm)",
   },
+  batch_norm: {
+    type: 'string',
+    default: 'sync',
+    choices: ['sync', 'local'],
+    help: "patchfx: BatchNorm in training when a batch is divided among threads: 'sync' normalises the whole batch together, as the reference's one GPU (the threads exchange statistics); 'local' each thread's part alone, as PyTorch's DataParallel",
+  },
   precise_bn: {
     type: 'number',
     default: 0,

@@ -6,7 +6,7 @@
  *   npm run train -- --real_im_path R --fake_im_path F --which_model_netD xception_block2
  *   npm run train -- checkpoints/<name>/opt.yml --load_model --which_epoch latest   # resume
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,7 +45,9 @@ import {
   calibrateCheckpoints,
   checkpointSink,
   createDataParallel,
+  describeBatchSplit,
   loadCheckpoint,
+  type BatchNormMode,
   type DataParallel,
 } from '@patchfx/models/node';
 import { prepareRunFolder, takeLock } from './run-folder.js';
@@ -115,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       `--batch_size must be an even integer ≥ 2 (half real, half fake), got ${batchSize}`,
     );
   }
+  const batchNorm = String(opt.batch_norm) as BatchNormMode; // checked against its choices
   const fine = Number(opt.fineSize);
   const load = Number(opt.loadSize);
   const maxSize = Number(opt.max_dataset_size);
@@ -225,12 +228,38 @@ async function main(argv: readonly string[]): Promise<number | void> {
     let barEpoch = -1;
     let parallel: DataParallel | undefined;
     try {
-      parallel = await createDataParallel({ workers: trainThreads });
+      parallel = await createDataParallel({
+        workers: trainThreads,
+        batchNorm,
+      });
+      // Which images BatchNorm normalises together: recorded in log.jsonl, opt.yml (a
+      // comment) and every checkpoint, so runs can be compared.
+      const training = {
+        backend: tf.getBackend(),
+        batchSize,
+        threads: parallel.config.workers,
+        ...describeBatchSplit(batchSize, parallel.config, microBatch ?? undefined),
+      };
+      const bnText =
+        `BatchNorm over ${training.batchNormImages} image(s)` +
+        (training.batchNormSynchronised
+          ? `, synchronised across ${training.threads} threads`
+          : training.batchNormImages < batchSize
+            ? ` (of ${batchSize}: each part alone)`
+            : ' (the whole batch)');
+      say(`${training.imagesPerPass} image(s) per pass per thread; ${bnText}`);
+      log({ event: 'setup', training });
+      appendFileSync(
+        join(runDir, 'opt.yml'),
+        `# resolved ${new Date().toISOString()}: ${training.threads} thread(s) on ${training.backend}, ` +
+          `${training.imagesPerPass} image(s) per pass, ${bnText}\n`,
+      );
       const result = await trainPatchDiscriminator(
         {
           model,
           data: source,
           checkpoints: checkpointSink(runDir, {
+            training,
             preprocessing: checkpointPreprocessing({
               loadSize: load,
               fineSize: fine,

@@ -129,14 +129,35 @@ describe(`checkpoint metadata on ${backend}`, () => {
     }
   });
 
-  test('a damaged preprocessing or calibration field is an error naming checkpoint.json', async () => {
+  test('a damaged preprocessing, calibration or training field is an error naming checkpoint.json', async () => {
     const { dir, remove } = makeTempDir();
     try {
       const ck = join(dir, 'bestval');
-      await saveSeeded(ck, { preprocessing: checkpointPreprocessing({ loadSize: 40 }) });
+      const training = {
+        backend: 'wasm',
+        batchSize: 32,
+        threads: 2,
+        imagesPerPass: 16,
+        batchNormImages: 32,
+        batchNormSynchronised: true,
+      };
+      await saveSeeded(ck, { preprocessing: checkpointPreprocessing({ loadSize: 40 }), training });
       const file = join(ck, 'checkpoint.json');
       const good = JSON.parse(readFileSync(file, 'utf8'));
+      // The training record round-trips.
+      expect(good.training).toEqual(training);
+      const loaded = await loadCheckpoint(ck);
+      loaded.model.dispose();
+      expect(loaded.manifest.training).toEqual(training);
       const cases = [
+        [
+          { ...good, training: { ...training, batchNormImages: 0 } },
+          /training: batchNormImages is 0/,
+        ],
+        [
+          { ...good, training: { ...training, batchNormSynchronised: 'yes' } },
+          /training: expected a string 'backend' and a boolean 'batchNormSynchronised'/,
+        ],
         [{ ...good, preprocessing: { ...good.preprocessing, loadSize: -3 } }, /loadSize is -3/],
         [{ ...good, preprocessing: { ...good.preprocessing, crop: 'left' } }, /crop is "left"/],
         [

@@ -123,6 +123,46 @@ function checkPreprocessing(value: unknown, what: string): CheckpointPreprocessi
   };
 }
 
+/**
+ * How a model was trained where it changes what it learns: which images BatchNorm normalised
+ * together in a training step. The train program stores it in every checkpoint so that runs
+ * can be compared (the reference: one batch of `batchSize` on one GPU).
+ */
+export interface TrainingRecord {
+  /** The backend that trained (`wasm`, `tensorflow`, …). */
+  readonly backend: string;
+  readonly batchSize: number;
+  /** Threads that computed each step (data-parallel replicas). */
+  readonly threads: number;
+  /** Images per forward/backward pass in one thread. */
+  readonly imagesPerPass: number;
+  /** Images whose moments normalised each other (`batchSize`: the whole batch, as the reference). */
+  readonly batchNormImages: number;
+  /** Whether the threads' parts of a batch were normalised together (synchronised BatchNorm). */
+  readonly batchNormSynchronised: boolean;
+}
+
+function checkTrainingRecord(value: unknown, what: string): TrainingRecord {
+  const t = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const fields = ['batchSize', 'threads', 'imagesPerPass', 'batchNormImages'] as const;
+  for (const k of fields) {
+    if (!(Number.isInteger(t[k]) && (t[k] as number) >= 1)) {
+      throw new Error(`${what}: ${k} is ${JSON.stringify(t[k])}, expected a positive integer`);
+    }
+  }
+  if (typeof t.backend !== 'string' || typeof t.batchNormSynchronised !== 'boolean') {
+    throw new Error(`${what}: expected a string 'backend' and a boolean 'batchNormSynchronised'`);
+  }
+  return {
+    backend: t.backend,
+    batchSize: t.batchSize as number,
+    threads: t.threads as number,
+    imagesPerPass: t.imagesPerPass as number,
+    batchNormImages: t.batchNormImages as number,
+    batchNormSynchronised: t.batchNormSynchronised,
+  };
+}
+
 /** What {@link encodeCheckpoint} stores. */
 export interface CheckpointContents {
   readonly model: LayersModel;
@@ -132,6 +172,8 @@ export interface CheckpointContents {
   readonly preprocessing?: CheckpointPreprocessing;
   /** A calibration of this model (`fitCalibration`; the train program stores one). */
   readonly calibration?: DetectorCalibration;
+  /** How it was trained (the train program stores it). */
+  readonly training?: TrainingRecord;
 }
 
 /** `checkpoint.json`. */
@@ -146,6 +188,8 @@ export interface CheckpointManifest {
   readonly preprocessing?: CheckpointPreprocessing;
   /** The calibration the detector uses unless told otherwise; absent when never calibrated. */
   readonly calibration?: DetectorCalibration;
+  /** How it was trained; absent in checkpoints of older patchfx and converted ones. */
+  readonly training?: TrainingRecord;
 }
 
 /** A loaded checkpoint. The caller owns `model` and the tensors of `optimizerState`. */
@@ -190,6 +234,7 @@ export async function encodeCheckpoint(
   const preprocessing =
     contents.preprocessing && checkPreprocessing(contents.preprocessing, 'preprocessing');
   if (contents.calibration) checkCalibration(contents.calibration, 'calibration');
+  const training = contents.training && checkTrainingRecord(contents.training, 'training');
   const metadata = getModelMetadata(model);
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
@@ -245,6 +290,7 @@ export async function encodeCheckpoint(
     state,
     ...(preprocessing ? { preprocessing } : {}),
     ...(contents.calibration ? { calibration: contents.calibration } : {}),
+    ...(training ? { training } : {}),
   };
   files.set(CHECKPOINT_FILES.manifest, encoder.encode(JSON.stringify(manifest, null, 2)));
   return files;
@@ -303,6 +349,9 @@ export async function decodeCheckpoint(
   }
   if (manifest.calibration !== undefined) {
     checkCalibration(manifest.calibration, `${damaged}: calibration`);
+  }
+  if (manifest.training !== undefined) {
+    checkTrainingRecord(manifest.training, `${damaged}: training`);
   }
   if (manifest.version > CHECKPOINT_VERSION) {
     throw new Error(

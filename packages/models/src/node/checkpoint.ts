@@ -11,6 +11,7 @@ import {
   type CheckpointPreprocessing,
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
+  type TrainingRecord,
 } from '../io/checkpoint.js';
 import type { CheckpointSink } from '../train/fit.js';
 import { resolveAtomicDir, writeFolderAtomic } from './atomic.js';
@@ -132,6 +133,8 @@ export interface CheckpointSinkOptions {
    * every checkpoint so that a folder copied alone (e.g. `bestval/`) runs at the right size.
    */
   readonly preprocessing?: CheckpointPreprocessing;
+  /** How the model is trained (which images BatchNorm sees together), written likewise. */
+  readonly training?: TrainingRecord;
 }
 
 /**
@@ -142,7 +145,11 @@ export interface CheckpointSinkOptions {
 export function checkpointSink(dir: string, options: CheckpointSinkOptions = {}): CheckpointSink {
   return {
     async save(tag, contents) {
-      await saveCheckpoint(join(dir, tag), { ...contents, preprocessing: options.preprocessing });
+      await saveCheckpoint(join(dir, tag), {
+        ...contents,
+        preprocessing: options.preprocessing,
+        training: options.training,
+      });
     },
     async onBestVal(epoch, value) {
       await appendFile(join(dir, 'bestval_ep.txt'), `ep: ${epoch} acc_D_raw_val: ${value}\n`);

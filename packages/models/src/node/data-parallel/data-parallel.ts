@@ -143,6 +143,61 @@ function imageShape(images: tf.Tensor4D): [number, number, number] {
   return [h, w, c];
 }
 
+/** Micro-batches of a synchronised step: a multiple of the threads, each of at most `size`. */
+function syncParts(n: number, size: number, replicas: number): number {
+  const parts = replicas * Math.ceil(n / (replicas * size));
+  return parts <= n ? parts : n >= replicas ? replicas * Math.floor(n / replicas) : n;
+}
+
+/** Images per pass of a data-parallel step: the `microBatchSize` given, else ⌈N / threads⌉. */
+function passSize(n: number, microBatchSize: number | undefined, replicas: number): number {
+  return Math.max(1, Math.min(n, Math.floor(microBatchSize ?? Math.ceil(n / replicas))));
+}
+
+/**
+ * How a data-parallel step with this config divides a batch of `batchSize` (what
+ * {@link DataParallel.trainStep} does), for the record of a run (`TrainingRecord`).
+ *
+ * @param microBatchSize - Images per pass in one thread, as given to `trainStep`.
+ * @returns Images per pass in one thread, images BatchNorm normalises together (the largest
+ *   group when they differ by one), and whether that crosses threads.
+ *
+ * @example
+ * ```ts doctest
+ * import { describeBatchSplit } from '@patchfx/models/node';
+ * // 32 images on two threads, synchronised: 16 per thread, BatchNorm over all 32.
+ * describeBatchSplit(32, { workers: 2, batchNorm: 'sync' }); // => { imagesPerPass: 16, batchNormImages: 32, batchNormSynchronised: true }
+ * describeBatchSplit(32, { workers: 2, batchNorm: 'local' }).batchNormImages; // => 16
+ * describeBatchSplit(32, { workers: 1 }, 16).batchNormImages; // => 16
+ * ```
+ */
+export function describeBatchSplit(
+  batchSize: number,
+  config: Pick<ResolvedDataParallelConfig, 'workers'> &
+    Partial<Pick<ResolvedDataParallelConfig, 'batchNorm'>>,
+  microBatchSize?: number,
+): { imagesPerPass: number; batchNormImages: number; batchNormSynchronised: boolean } {
+  const n = batchSize;
+  const replicas = config.workers;
+  if (replicas === 1) {
+    const size = Math.max(1, Math.min(n, Math.floor(microBatchSize ?? n)));
+    return { imagesPerPass: size, batchNormImages: size, batchNormSynchronised: false };
+  }
+  const size = passSize(n, microBatchSize, replicas);
+  if (size >= n) return { imagesPerPass: n, batchNormImages: n, batchNormSynchronised: false };
+  if ((config.batchNorm ?? 'sync') === 'local') {
+    return { imagesPerPass: size, batchNormImages: size, batchNormSynchronised: false };
+  }
+  const parts = syncParts(n, size, replicas);
+  const threads = Math.min(replicas, parts);
+  const rounds = parts / threads;
+  return {
+    imagesPerPass: Math.ceil(n / parts),
+    batchNormImages: Math.ceil(n / rounds),
+    batchNormSynchronised: threads > 1,
+  };
+}
+
 /**
  * How a synchronised step divides a batch: `K` rounds, each with one class-balanced
  * micro-batch of at most `size` images per thread; the threads' micro-batches of a round are
@@ -160,8 +215,7 @@ function syncPlan(
   buffer: BatchNormSyncBuffer;
 } {
   const n = labels.length;
-  let parts = replicas * Math.ceil(n / (replicas * size));
-  if (parts > n) parts = n >= replicas ? replicas * Math.floor(n / replicas) : n;
+  const parts = syncParts(n, size, replicas);
   const chunks = balancedParts(labels, parts);
   const threads = Math.min(replicas, parts);
   const shares = Array.from({ length: replicas }, (_, r) =>
@@ -248,10 +302,7 @@ export async function createDataParallelWith(
     options: TrainStepOptions,
   ): Promise<StepResult> => {
     const n = images.shape[0];
-    const size = Math.max(
-      1,
-      Math.min(n, Math.floor(options.microBatchSize ?? Math.ceil(n / replicas))),
-    );
+    const size = passSize(n, options.microBatchSize, replicas);
     if (!pool || size >= n)
       return trainStep(model, optimizer, images, labels, { microBatchSize: size });
     const ref = refOf(model);

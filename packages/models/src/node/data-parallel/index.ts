@@ -1,4 +1,9 @@
-export { createDataParallel, type DataParallel, type PredictOptions } from './data-parallel.js';
+export {
+  createDataParallel,
+  describeBatchSplit,
+  type DataParallel,
+  type PredictOptions,
+} from './data-parallel.js';
 export {
   DEFAULT_DATA_PARALLEL_CONFIG,
   REPLICA_BACKENDS,
