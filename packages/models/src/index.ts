@@ -111,6 +111,22 @@ export {
   type StepLog,
   type EpochLog,
 } from './train/fit.js';
+export {
+  estimateTrainingMemory,
+  wasmHeapBytes,
+  MEMORY_FACTORS,
+  BYTES_PER_PARAMETER,
+  WASM_HEAP_MAX_BYTES,
+  WASM_RESERVE_BYTES,
+  MEMORY_BACKENDS,
+  trainingMemoryLimit,
+  planMicroBatch,
+  type MemoryBackend,
+  type MicroBatchPlan,
+  type MicroBatchPlanOptions,
+  type LayerMemory,
+  type TrainingMemoryEstimate,
+} from './train/memory.js';
 export * from './torch/index.js';
 export { countFlops } from './flops.js';
 export {
