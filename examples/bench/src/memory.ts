@@ -5,9 +5,13 @@
  * only grows: its size is the step's high-water mark, what really runs out), `tf.profile`'s
  * `peakBytes` (tensor bytes only), and what `estimateTrainingMemory` predicts.
  *
- *   npm run memory -w @patchfx/example-bench                       # the default table (minutes)
- *   npm run memory -w @patchfx/example-bench -- --models xception_block2 --sizes 299 --batches 8,16,24
- *   npm run memory -w @patchfx/example-bench -- --smoke           # seconds
+ *   npm run memory -w @patchfx/example-bench                  # the default table (~3.5 min)
+ *   npm run memory -w @patchfx/example-bench -- --models xception_block2 --sizes 299 --batches 12,14
+ *   npm run memory -w @patchfx/example-bench -- --smoke      # seconds, writes nothing
+ *
+ * A step that exhausts the wasm heap fails with `RuntimeError: memory access out of bounds`
+ * (the backend's `_malloc` returns 0 and it writes there); under `tf.profile` the error that
+ * surfaces is a follow-on `TypeError: Cannot read properties of undefined (reading 'map')`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -134,7 +138,14 @@ async function main(argv: readonly string[]): Promise<number | void> {
       backend: BACKEND_OPTION,
       models: {
         type: 'list',
-        default: ['xception_block1', 'xception_block2', 'xception_block3', 'resnet18_layer1'],
+        default: [
+          'xception_block1',
+          'xception_block2',
+          'xception_block3',
+          'xception_block4',
+          'resnet18_layer1',
+          'resnet18_layer2',
+        ],
         help: 'models',
       },
       sizes: { type: 'list', default: ['128', '299'], help: 'input sizes' },
@@ -148,7 +159,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       out: { type: 'string', default: 'bench-results', help: 'output folder' },
     },
     argv,
-    'bench memory',
+    'memory -w @patchfx/example-bench',
     '[--models a,b] [--sizes 128,299] [--batches 2,8] [--smoke]',
   );
   if (values.child) {
@@ -179,12 +190,16 @@ async function main(argv: readonly string[]): Promise<number | void> {
         `| ${r.model} | ${r.size} | ${r.batch} | ${r.ok ? 'yes' : 'no'} | ${mib(r.heapBytes)} | ${mib(r.profilePeakBytes)} | ${mib(r.estimatedBytes)} | ${r.heapBytes ? (r.estimatedBytes / r.heapBytes).toFixed(2) : '–'} |`,
     ),
   ].join('\n');
+  say(table);
+  if (smoke) {
+    say('smoke ok: bench memory');
+    return;
+  }
   const out = String(values.out);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'memory.json'), `${JSON.stringify(rows, null, 2)}\n`);
   writeFileSync(join(out, 'memory.md'), `${table}\n`);
-  say(table);
-  if (smoke) say('smoke ok: bench memory');
+  say(`written to ${join(out, 'memory.json')} and memory.md`);
 }
 
 runMain(() => main(process.argv.slice(2)));
