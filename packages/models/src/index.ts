@@ -144,19 +144,3 @@ export {
   nativeKernelsActive,
   setNativeKernelsEnabled,
 } from './kernels/wasm-training.js';
-export {
-  estimateTrainingMemory,
-  wasmHeapBytes,
-  MEMORY_FACTORS,
-  BYTES_PER_PARAMETER,
-  WASM_HEAP_MAX_BYTES,
-  WASM_RESERVE_BYTES,
-  MEMORY_BACKENDS,
-  trainingMemoryLimit,
-  planMicroBatch,
-  type MemoryBackend,
-  type MicroBatchPlan,
-  type MicroBatchPlanOptions,
-  type LayerMemory,
-  type TrainingMemoryEstimate,
-} from './train/memory.js';
