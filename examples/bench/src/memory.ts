@@ -51,6 +51,20 @@ interface Probe {
   error?: string;
 }
 
+/** A probe that has not run (yet): no figures. */
+const notRun = (backend: string, model: string, size: number, batch: number): Probe => ({
+  model,
+  size,
+  batch,
+  backend,
+  ok: false,
+  heapBytes: null,
+  heapBeforeBytes: null,
+  profilePeakBytes: null,
+  estimatedBytes: NaN,
+  seconds: 0,
+});
+
 /** The child: one training step, printed as one JSON line. */
 async function probe(backend: string, model: string, size: number, batch: number): Promise<void> {
   await setupBackend(backend);
@@ -65,18 +79,7 @@ async function probe(backend: string, model: string, size: number, batch: number
   const opt = new Adam();
   const t0 = performance.now();
   let profilePeakBytes: number | null = null;
-  const out: Probe = {
-    model,
-    size,
-    batch,
-    backend,
-    ok: false,
-    heapBytes: null,
-    heapBeforeBytes,
-    profilePeakBytes,
-    estimatedBytes,
-    seconds: 0,
-  };
+  const out: Probe = { ...notRun(backend, model, size, batch), heapBeforeBytes, estimatedBytes };
   try {
     const info = await tf.profile(async () => {
       const r = await trainStep(net, opt, x, y);
@@ -115,15 +118,7 @@ function runProbe(backend: string, model: string, size: number, batch: number): 
     err.at(-1) ??
     `exit ${r.status} signal ${r.signal}`;
   return {
-    model,
-    size,
-    batch,
-    backend,
-    ok: false,
-    heapBytes: null,
-    heapBeforeBytes: null,
-    profilePeakBytes: null,
-    estimatedBytes: NaN,
+    ...notRun(backend, model, size, batch),
     seconds: (performance.now() - t0) / 1000,
     error: `child exited ${r.status ?? r.signal}: ${message.slice(0, 300)}`,
   };
