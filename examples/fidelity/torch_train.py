@@ -181,7 +181,7 @@ def main():
             break
         net.train()
         tr_loss = tr_raw = tr_n = 0.0
-        hashes = []
+        hashes, step_losses = [], []
         for x, count in train:
             if want_hashes:
                 hashes.append(hashlib.sha256(x.contiguous().numpy().tobytes()).hexdigest())
@@ -191,6 +191,7 @@ def main():
             loss.backward()
             opt.step()
             steps += 1
+            step_losses.append(loss.item())
             tr_loss += loss.item() * count
             tr_raw += raw * count
             tr_n += count
@@ -219,7 +220,7 @@ def main():
                'acc_D_raw': tr_raw / tr_n, 'loss_D_val': v['loss'], 'acc_D_raw_val': v['raw'],
                'acc_D_voted_val': v['voted'], 'acc_D_avg_val': v['avg'],
                'lr': opt.param_groups[0]['lr'], 'best_val_metric': best, 'best_val_epoch': best_ep,
-               'seconds': time.perf_counter() - t0}
+               'seconds': time.perf_counter() - t0, 'step_loss_D': step_losses}
         if want_hashes:
             rec['batch_sha256'] = hashes
         emit(rec)

@@ -113,7 +113,7 @@ describe('fidelity program', () => {
     }
   }, 120_000);
 
-  test('trains both sides for two seeds; the report agrees with the files and with numpy', async () => {
+  test('trains both sides for two seeds (--same_init: the same first loss); the report agrees with the files and with numpy', async () => {
     const { dir, remove } = makeTempDir();
     try {
       const { real, fake } = writeToyDataset(join(dir, 'data'));
@@ -144,16 +144,23 @@ describe('fidelity program', () => {
         'cpu',
         '--torch_threads',
         '1',
+        '--same_init',
         '--out',
         out,
       ]);
       expect(r.code, r.stderr).toBe(0);
+      type Side = {
+        testAp: Record<string, number>;
+        checkpoint: string;
+        curve: unknown[];
+        trainLoss: number[];
+      };
       const report = JSON.parse(readFileSync(join(out, 'fidelity.json'), 'utf8')) as {
         testSets: string[];
         seeds: Array<{
           seed: number;
-          patchfx: { testAp: Record<string, number>; checkpoint: string; curve: unknown[] };
-          torch: { testAp: Record<string, number>; checkpoint: string; curve: unknown[] };
+          patchfx: Side;
+          torch: Side;
         }>;
         summary: Array<{
           testSet: string;
@@ -163,6 +170,12 @@ describe('fidelity program', () => {
         }>;
       };
       expect(report.testSets).toEqual(['test', 'toy2']);
+      // Same initial network, same first batch: the same first training loss on both sides.
+      for (const s of report.seeds) {
+        expect(s.patchfx.trainLoss.length).toBeGreaterThan(1);
+        expect(s.torch.trainLoss[0]).toBeCloseTo(s.patchfx.trainLoss[0], 5);
+      }
+      expect(report.seeds[0].patchfx.trainLoss[0]).not.toBe(report.seeds[1].patchfx.trainLoss[0]);
       // Per-seed AP = what `npm run evaluate` wrote for that run and test set.
       for (const s of report.seeds)
         for (const side of ['patchfx', 'torch'] as const) {

@@ -294,6 +294,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       const tag = tagOf(runDir);
       r.patchfx = {
         curve: curveOf(epochs),
+        trainLoss: log.filter((e) => e.event === 'step').map((e) => Number(e.loss_D)),
         checkpoint: tag,
         trainSeconds,
         testAp: evaluateRun(out, name, tag, pairs, backend),
@@ -392,6 +393,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       ]);
       r.torch = {
         curve: curveOf(torch.epochs),
+        trainLoss: torch.epochs.flatMap((e) => e.step_loss_D ?? []),
         checkpoint: tag,
         trainSeconds: torch.seconds,
         stopReason: torch.end.reason,

@@ -17,6 +17,11 @@ export interface CurvePoint {
 /** One side's run for one seed. */
 export interface SideResult {
   readonly curve: CurvePoint[];
+  /**
+   * Training loss of every step, in order. Its first value is the loss of the initial network on
+   * the first batch (training-mode BatchNorm): with `--same_init` both sides must agree on it.
+   */
+  readonly trainLoss: number[];
   /** Which checkpoint was evaluated (`bestval`, or `latest` when validation never improved). */
   readonly checkpoint: string;
   readonly trainSeconds: number;
@@ -105,14 +110,17 @@ export function formatMarkdown(r: FidelityReport): string {
         : `${signed(d.mean)} [${signed(d.lo)}, ${signed(d.hi!)}]`;
     lines.push(`| ${s.testSet} | ${ms(s.patchfx)} | ${ms(s.torch)} | ${diff} |`);
   }
-  lines.push('', '| seed | side | ' + r.testSets.join(' | ') + ' | checkpoint | train s |');
-  lines.push('|---|---|' + r.testSets.map(() => '---|').join('') + '---|---|');
+  lines.push(
+    '',
+    '| seed | side | ' + r.testSets.join(' | ') + ' | checkpoint | first-step loss | train s |',
+  );
+  lines.push('|---|---|' + r.testSets.map(() => '---|').join('') + '---|---|---|');
   for (const s of r.seeds)
     for (const k of ['patchfx', 'torch'] as const) {
       const side = s[k];
       if (!side) continue;
       lines.push(
-        `| ${s.seed} | ${k === 'torch' ? 'PyTorch' : k} | ${r.testSets.map((t) => f3(side.testAp[t])).join(' | ')} | ${side.checkpoint} | ${side.trainSeconds.toFixed(0)} |`,
+        `| ${s.seed} | ${k === 'torch' ? 'PyTorch' : k} | ${r.testSets.map((t) => f3(side.testAp[t])).join(' | ')} | ${side.checkpoint} | ${side.trainLoss.length ? side.trainLoss[0].toFixed(6) : '—'} | ${side.trainSeconds.toFixed(0)} |`,
       );
     }
   lines.push(

@@ -62,6 +62,8 @@ export interface EpochRecord {
   readonly acc_D_voted_val: number;
   readonly acc_D_avg_val: number;
   readonly seconds?: number;
+  /** PyTorch side: the training loss of each step of the epoch. */
+  readonly step_loss_D?: number[];
   readonly batch_sha256?: string[];
 }
 
