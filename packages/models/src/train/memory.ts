@@ -26,7 +26,9 @@ export const BYTES_PER_PARAMETER = 22;
 
 /** One layer's share of {@link estimateTrainingMemory}. */
 export interface LayerMemory {
+  /** The layer's name in the model. */
   readonly name: string;
+  /** Its class (`getClassName()`), which picks its factor in {@link MEMORY_FACTORS}. */
   readonly className: string;
   /** Bytes of the layer's output for the whole pass (`batch` images, float32). */
   readonly outputBytes: number;
@@ -163,6 +165,7 @@ export const MEMORY_BACKENDS = Object.freeze([
   'webgpu',
   'tensorflow',
 ] as const);
+/** A backend name {@link trainingMemoryLimit} accepts (`tf.getBackend()`). */
 export type MemoryBackend = (typeof MEMORY_BACKENDS)[number];
 
 /** Arguments of {@link planMicroBatch}. */
