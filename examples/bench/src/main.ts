@@ -30,6 +30,7 @@ import {
   countFlops,
   foldBatchNorm,
   nativeKernelsActive,
+  planMicroBatch,
   trainStep,
 } from '@patchfx/models';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
@@ -234,9 +235,12 @@ async function main(argv: readonly string[]): Promise<number | void> {
       for (const size of sizes) {
         const model = buildPatchDiscriminator(name);
         const flops = countFlops(model, size);
-        const microBatch =
-          backend === 'wasm' ? Math.max(2, Math.floor(262_144 / (size * size)) & ~1) : batch;
-        const mb = microBatch >= batch ? null : microBatch;
+        // Images per pass as the train program plans them (split only where memory requires).
+        const plan = (threads: number) =>
+          planMicroBatch({ model, size, batchSize: batch, backend: tf.getBackend(), threads })
+            .microBatch;
+        const mb = plan(1);
+        const mbParallel = parallel ? plan(workers) : null;
         const inputs: Array<['random' | 'real', Float32Array | null]> = [['random', null]];
         if (realDirs) inputs.push(['real', await realBatch(batch, size, realDirs)]);
         for (const [input, data] of inputs) {
@@ -295,7 +299,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
               parallelTrain =
                 batch /
                 (await time(
-                  () => parallel.trainStep(model, opt, x, y, { microBatchSize: mb ?? undefined }),
+                  () =>
+                    parallel.trainStep(model, opt, x, y, {
+                      microBatchSize: mbParallel ?? undefined,
+                    }),
                   cpuSlow ? 1 : reps,
                   !cpuSlow,
                 ));
@@ -305,7 +312,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
                   (await time(
                     () =>
                       parallelLocal.trainStep(model, opt, x, y, {
-                        microBatchSize: mb ?? undefined,
+                        microBatchSize: mbParallel ?? undefined,
                       }),
                     cpuSlow ? 1 : reps,
                     !cpuSlow,

@@ -36,6 +36,7 @@ import {
   disposeAdamState,
   isPatchModel,
   parseModelName,
+  planMicroBatch,
   resolveModelConfig,
   trainPatchDiscriminator,
   type FitState,
@@ -66,23 +67,21 @@ const WORKERS_OPTION = {
 };
 const OPTIONS = { ...TRAIN_OPTIONS, ...WORKERS_OPTION, smoke: SMOKE_OPTION };
 
-/** Images per forward/backward pass: on wasm (4 GiB memory) ≈ 16 images of 128², 2 of 299². */
+/**
+ * Images per forward/backward pass in each thread: `--micro_batch N`, or with `auto` the
+ * measured memory plan (`planMicroBatch`: splits only where one pass would not fit the
+ * backend's memory, e.g. wasm's 4 GiB). null: each thread's whole share in one pass.
+ */
 function microBatchFor(
   option: string,
-  backend: string,
+  plan: () => number | null,
   batchSize: number,
-  size: number,
 ): number | null {
-  if (option !== 'auto') {
-    const n = Number(option);
-    if (!Number.isInteger(n) || n < 1)
-      throw new Error(`--micro_batch must be 'auto' or a positive integer, got '${option}'`);
-    return n >= batchSize ? null : n;
-  }
-  if (backend !== 'wasm') return null;
-  const fit = Math.floor(262_144 / (size * size));
-  const even = Math.max(2, fit - (fit % 2));
-  return even >= batchSize ? null : even;
+  if (option === 'auto') return plan();
+  const n = Number(option);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--micro_batch must be 'auto' or a positive integer, got '${option}'`);
+  return n >= batchSize ? null : n;
 }
 
 async function main(argv: readonly string[]): Promise<number | void> {
@@ -192,8 +191,19 @@ async function main(argv: readonly string[]): Promise<number | void> {
       model = buildPatchDiscriminator(config);
       log({ event: 'start', name: opt.name, which_model_netD: which, backend: tf.getBackend() });
     }
-    const microBatch = microBatchFor(String(opt.micro_batch), tf.getBackend(), batchSize, fine);
     const trainThreads = workerCount(String(workersOption), tf.getBackend());
+    const microBatch = microBatchFor(
+      String(opt.micro_batch),
+      () =>
+        planMicroBatch({
+          model,
+          size: fine,
+          batchSize,
+          backend: tf.getBackend(),
+          threads: trainThreads,
+        }).microBatch,
+      batchSize,
+    );
     const workers = Math.max(0, Math.min(Number(opt.nThreads), cpus().length));
     const source = pairedSource({
       train: trainSplit,

@@ -60,6 +60,7 @@ export {
   type CheckpointManifest,
   type CheckpointPreprocessing,
   type TrainingCrop,
+  type TrainingRecord,
   type CheckpointReader,
   type LoadedCheckpoint,
   type LoadCheckpointOptions,
