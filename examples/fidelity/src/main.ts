@@ -90,7 +90,7 @@ const OPTIONS: OptionSpecs = {
   patchfx_args: {
     type: 'string',
     default: '',
-    help: "extra options for 'npm run train', space-separated (e.g. '--micro_batch 32 --workers 1')",
+    help: "extra options for 'npm run train', space-separated; give it with '=': --patchfx_args='--micro_batch 32 --workers 1'",
   },
   python: {
     type: 'string',
