@@ -9,20 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { TransformConfig } from '@patchfx/data';
-import { pairedSource, type PairedSource } from '@patchfx/example-common';
+import { pairedSource, type PairedSource, type PairedSourceOptions } from '@patchfx/example-common';
 import type { Batch } from '@patchfx/models';
 
-/** What the data of a fidelity run depends on (the train program's data options). */
-export interface BatchPlanOptions {
-  readonly train: { readonly real: readonly string[]; readonly fake: readonly string[] };
-  readonly val: { readonly real: readonly string[]; readonly fake: readonly string[] };
-  readonly transform: Partial<TransformConfig>;
-  readonly batchSize: number;
-  readonly seed: number;
-  readonly noSerialBatches: boolean;
-  readonly fakeClassId: 0 | 1;
-}
+/** What the data of a fidelity run depends on: the train program's data options. */
+export type BatchPlanOptions = Omit<PairedSourceOptions, 'workers' | 'skipBadFiles' | 'onWarning'>;
 
 /** One epoch's file: where, and per batch `[count, size]`. */
 export interface EpochFile {
@@ -48,10 +39,7 @@ export async function batchHash(b: Batch): Promise<string> {
 /** `(v/255 − 0.5)·2` in float32 back to the byte v (exact: normalizeImage is one-to-one). */
 function toBytes(images: Float32Array): Uint8Array {
   const out = new Uint8Array(images.length);
-  for (let i = 0; i < images.length; i++) {
-    const v = Math.round((images[i] / 2 + 0.5) * 255);
-    out[i] = v;
-  }
+  for (let i = 0; i < images.length; i++) out[i] = Math.round((images[i] / 2 + 0.5) * 255);
   return out;
 }
 
