@@ -258,6 +258,29 @@ async function main(argv: readonly string[]): Promise<number | void> {
             ? ` (of ${batchSize}: each part alone)`
             : ' (the whole batch)');
       say(`${training.imagesPerPass} image(s) per pass per thread; ${bnText}`);
+      if (
+        training.batchNormImages < batchSize &&
+        batchNorm === 'sync' &&
+        opt.micro_batch === 'auto'
+      ) {
+        // Each thread has its own memory: enough threads hold the batch in one round.
+        for (let k = training.threads + 1; k <= batchSize / 2; k++) {
+          const p = planMicroBatch({
+            model,
+            size: fine,
+            batchSize,
+            backend: training.backend,
+            threads: k,
+          });
+          if (p.microBatch === null) {
+            say(
+              `hint: --workers ${k} normalises the whole batch of ${batchSize} (${k} threads of ${p.perThread} images, ` +
+                `~${((k * p.estimatedBytes) / 2 ** 30).toFixed(1)} GiB in all; on ${cpus().length} cores they take turns)`,
+            );
+            break;
+          }
+        }
+      }
       log({ event: 'setup', training });
       appendFileSync(
         join(runDir, 'opt.yml'),
