@@ -14,25 +14,9 @@ import { buildPatchDiscriminator, resolveModelConfig } from '@patchfx/models';
 import { saveSafetensorsFile } from '@patchfx/models/node';
 import { batchHash, planSource, type BatchPlanOptions } from '../fidelity/src/batches.js';
 import { runTorchTrainer } from '../fidelity/src/torch-side.js';
-import { pairedDifference, studentTQuantile } from '../fidelity/src/stats.js';
 import { runProgram, writeToyDataset } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
-
-describe('fidelity statistics', () => {
-  test('Student-t quantiles match closed forms (df 1, 2) and tables (df 4, 10)', () => {
-    // df 1 is Cauchy: tan(π(p − ½)); df 2: (2p − 1)/√(2p(1 − p)).
-    expect(studentTQuantile(0.975, 1)).toBeCloseTo(Math.tan(Math.PI * 0.475), 8);
-    expect(studentTQuantile(0.975, 2)).toBeCloseTo(0.95 / Math.sqrt(2 * 0.975 * 0.025), 8);
-    expect(studentTQuantile(0.975, 4)).toBeCloseTo(2.7764451051977987, 8);
-    expect(studentTQuantile(0.975, 10)).toBeCloseTo(2.2281388519649385, 8);
-  });
-
-  test('paired difference: one pair has no interval; mismatched lists throw', () => {
-    expect(pairedDifference([0.5], [0.4])).toMatchObject({ n: 1, lo: null, hi: null });
-    expect(() => pairedDifference([1, 2], [1])).toThrow(/one length/);
-  });
-});
 
 describe('fidelity program', () => {
   test('the PyTorch trainer trains on exactly the batches of the train program’s data source, from patchfx’s initial weights', async () => {

@@ -3,7 +3,7 @@
  * their mean), mean ± std per side and the paired difference patchfx − PyTorch with its 95 %
  * t-interval.
  */
-import { meanStd, pairedDifference, type PairedDifference } from './stats.js';
+import { meanStd, pairedDifference, type PairedDifference } from '@patchfx/metrics';
 
 /** One validation epoch. */
 export interface CurvePoint {

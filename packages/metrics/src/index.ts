@@ -69,3 +69,10 @@ export {
   type MetricsReport,
   type SingleClassMetricsReport,
 } from './compute-metrics.js';
+export {
+  meanStd,
+  pairedDifference,
+  studentTCdf,
+  studentTQuantile,
+  type PairedDifference,
+} from './paired.js';

@@ -1,9 +1,18 @@
 /**
- * The statistics of the fidelity table: mean ± sample standard deviation over seeds, and the
- * paired difference's mean with a two-sided Student-t confidence interval.
+ * Statistics over repeated runs (seeds): mean ± sample standard deviation, and a paired
+ * difference's mean with a two-sided Student-t confidence interval (what `npm run fidelity`
+ * reports for patchfx against PyTorch on the same seeds).
  */
 
-/** Mean and sample standard deviation (n − 1; 0 for one value). */
+/**
+ * Mean and sample standard deviation (n − 1; 0 for one value).
+ *
+ * @example
+ * ```ts doctest
+ * import { meanStd } from '@patchfx/metrics';
+ * meanStd([1, 2, 3]); // => { mean: 2, std: 1, n: 3 }
+ * ```
+ */
 export function meanStd(values: readonly number[]): { mean: number; std: number; n: number } {
   const n = values.length;
   if (n === 0) throw new Error('meanStd: no values');
