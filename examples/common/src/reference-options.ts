@@ -187,7 +187,7 @@ export const TRAIN_OPTIONS: OptionSpecs = Object.freeze({
   micro_batch: {
     type: 'string',
     default: 'auto',
-    help: "patchfx: images per forward/backward pass ('auto': memory-safe on wasm)",
+    help: "patchfx: images per forward/backward pass in each thread ('auto': split only what would not fit the backend's memory, from the measured plan)",
   },
   batch_norm: {
     type: 'string',
