@@ -120,13 +120,19 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const fine = Number(opt.fineSize);
   const load = Number(opt.loadSize);
   const maxSize = Number(opt.max_dataset_size);
-  const [trainSplit, valSplit] = await Promise.all(
+  // Both read at once; when both fail, the train split's error is the one reported (not
+  // whichever read lost the race).
+  const settled = await Promise.allSettled(
     (['train', 'val'] as const).map((p) =>
       discoverPairedSplit(String(opt.real_im_path), String(opt.fake_im_path), p, {
         maxDatasetSize: maxSize,
       }),
     ),
   );
+  const [trainSplit, valSplit] = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   say(
     `data: ${trainSplit.real.length} real + ${trainSplit.fake.length} fake train, ${valSplit.real.length} + ${valSplit.fake.length} val`,
   );
