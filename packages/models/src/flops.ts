@@ -1,5 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Conv2d } from './layers/conv2d.js';
+import { convOutputSize, isGeometricLayer } from './layers/geometry.js';
 import { SeparableConv2d } from './layers/separable-conv2d.js';
 
 /**
@@ -54,10 +55,10 @@ function spatialAt(model: LayersModel, layerName: string, size: number): number 
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     const inSize = inbound.length ? sizes.get(inbound[0].name)! : size;
     if (layer.name === layerName) return inSize;
-    const g = (
-      layer as unknown as { geometry?: () => { kernel: number; stride: number; pad: number } }
-    ).geometry?.();
-    sizes.set(layer.name, g ? Math.floor((inSize + 2 * g.pad - g.kernel) / g.stride) + 1 : inSize);
+    sizes.set(
+      layer.name,
+      isGeometricLayer(layer) ? convOutputSize(inSize, layer.geometry()) : inSize,
+    );
   }
   throw new Error(`no layer '${layerName}' in '${model.name}'`);
 }

@@ -1,5 +1,5 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { isGeometricLayer } from './layers/geometry.js';
+import { convOutputSize, isGeometricLayer } from './layers/geometry.js';
 
 /**
  * Receptive-field geometry of a patch model's output map (spec §1.7): output index `i` sees
@@ -58,7 +58,7 @@ function trace(model: LayersModel): Trace {
         rf: s.rf + (g.kernel - 1) * s.jump,
         jump: s.jump * g.stride,
         offset: s.offset - g.pad * s.jump,
-        size: (n) => Math.floor((s.size(n) + 2 * g.pad - g.kernel) / g.stride) + 1,
+        size: (n) => convOutputSize(s.size(n), g),
       });
     } else {
       state.set(layer.name, s);

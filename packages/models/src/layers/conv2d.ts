@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import type { GeometricLayer, LayerGeometry } from './geometry.js';
-import { single, singleShape, spatialOut } from './util.js';
+import { convOutputSize, type GeometricLayer, type LayerGeometry } from './geometry.js';
+import { single, singleShape } from './util.js';
 
 /** Construction config of {@link Conv2d}. */
 export interface Conv2dConfig {
@@ -68,13 +68,8 @@ export class Conv2d extends layers.Layer implements GeometricLayer {
     inputShape: (number | null)[] | (number | null)[][],
   ): (number | null)[] {
     const [n, h, w] = singleShape(inputShape);
-    const { kernel, stride, pad } = this.geometry();
-    return [
-      n,
-      spatialOut(h, kernel, stride, pad),
-      spatialOut(w, kernel, stride, pad),
-      this.filters,
-    ];
+    const g = this.geometry();
+    return [n, convOutputSize(h, g), convOutputSize(w, g), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

@@ -21,7 +21,12 @@ export function isGeometricLayer(layer: unknown): layer is GeometricLayer {
   return typeof (layer as Partial<GeometricLayer>)?.geometry === 'function';
 }
 
-/** Output size of a floor-mode conv/pool along one axis (PyTorch's formula). */
-export function convOutputSize(size: number, g: LayerGeometry): number {
-  return Math.floor((size + 2 * g.pad - g.kernel) / g.stride) + 1;
+/**
+ * Output size of a floor-mode conv/pool along one axis (PyTorch's formula); `null` (any size,
+ * as in a symbolic shape) stays `null`.
+ */
+export function convOutputSize(size: number, g: LayerGeometry): number;
+export function convOutputSize(size: number | null, g: LayerGeometry): number | null;
+export function convOutputSize(size: number | null, g: LayerGeometry): number | null {
+  return size == null ? null : Math.floor((size + 2 * g.pad - g.kernel) / g.stride) + 1;
 }

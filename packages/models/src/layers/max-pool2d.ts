@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
-import type { GeometricLayer, LayerGeometry } from './geometry.js';
-import { single, singleShape, spatialOut } from './util.js';
+import { convOutputSize, type GeometricLayer, type LayerGeometry } from './geometry.js';
+import { single, singleShape } from './util.js';
 
 /** Construction config of {@link MaxPool2d}. */
 export interface MaxPool2dConfig {
@@ -40,8 +40,8 @@ export class MaxPool2d extends layers.Layer implements GeometricLayer {
     inputShape: (number | null)[] | (number | null)[][],
   ): (number | null)[] {
     const [n, h, w, c] = singleShape(inputShape);
-    const { kernel, stride, pad } = this.geometry();
-    return [n, spatialOut(h, kernel, stride, pad), spatialOut(w, kernel, stride, pad), c];
+    const g = this.geometry();
+    return [n, convOutputSize(h, g), convOutputSize(w, g), c];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import type { GeometricLayer, LayerGeometry } from './geometry.js';
-import { single, singleShape, spatialOut } from './util.js';
+import { convOutputSize, type GeometricLayer, type LayerGeometry } from './geometry.js';
+import { single, singleShape } from './util.js';
 
 /** Construction config of {@link SeparableConv2d}. */
 export interface SeparableConv2dConfig {
@@ -64,8 +64,8 @@ export class SeparableConv2d extends layers.Layer implements GeometricLayer {
     inputShape: (number | null)[] | (number | null)[][],
   ): (number | null)[] {
     const [n, h, w] = singleShape(inputShape);
-    const k = this.kernelSize;
-    return [n, spatialOut(h, k, 1, this.padding), spatialOut(w, k, 1, this.padding), this.filters];
+    const g = this.geometry();
+    return [n, convOutputSize(h, g), convOutputSize(w, g), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

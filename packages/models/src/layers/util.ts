@@ -10,16 +10,6 @@ export function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return inputs;
 }
 
-/** Shape arithmetic for the spatial axes of an NHWC shape, keeping `null` (any size). */
-export function spatialOut(
-  size: number | null,
-  kernel: number,
-  stride: number,
-  pad: number,
-): number | null {
-  return size == null ? null : Math.floor((size + 2 * pad - kernel) / stride) + 1;
-}
-
 /** The single shape of a layer's input shape argument. */
 export function singleShape(
   inputShape: (number | null)[] | (number | null)[][],
