@@ -105,7 +105,11 @@ export function accuracy(
   return correct / y.length;
 }
 
-function recallOf(y: Uint8Array, pred: Uint8Array, c: 0 | 1): number {
+/**
+ * Recall of class `c`: the fraction of rows labelled `c` that are predicted `c`; NaN when no
+ * row is labelled `c`. @internal (the one home of per-class recall in this package)
+ */
+export function classRecall(y: Uint8Array, pred: Uint8Array, c: number): number {
   let total = 0;
   let hit = 0;
   for (let i = 0; i < y.length; i++) {
@@ -139,8 +143,8 @@ export function balancedAccuracy(
 ): number {
   const fn = 'balancedAccuracy';
   const { y, pred } = predictionsFor(labels, scores, options, fn);
-  const r0 = recallOf(y, pred, 0);
-  const r1 = recallOf(y, pred, 1);
+  const r0 = classRecall(y, pred, 0);
+  const r1 = classRecall(y, pred, 1);
   if (Number.isNaN(r0) || Number.isNaN(r1)) {
     throw new Error(
       `${fn}: labels contain one class only (every label is ${y[0]}); balanced accuracy needs both (use classAccuracy for a one-class folder)`,
@@ -179,7 +183,7 @@ export function classAccuracy(
   const fn = 'classAccuracy';
   const c = classId(cls, 'cls', fn);
   const { y, pred } = predictionsFor(labels, scores, options, fn);
-  const r = recallOf(y, pred, c);
+  const r = classRecall(y, pred, c);
   if (Number.isNaN(r)) throw new Error(`${fn}: no sample is labelled ${c}`);
   return r;
 }

@@ -2,7 +2,7 @@
  * The evaluation report written as `metrics_*.json`: the reference's `compute_metrics`
  * (spec §4.3: `ap`, `acc`, `n`, `precision`, `recall`, `thresholds`) plus detector metrics.
  */
-import { predictClasses, type DecisionRule } from './accuracy.js';
+import { classRecall, predictClasses, type DecisionRule } from './accuracy.js';
 import {
   apFromCumulative,
   eerFromRoc,
@@ -102,17 +102,6 @@ function readInputs(labels: ArrayLike<number>, scores: ScoreMatrix, fn: string) 
   return { y, s0, s1 };
 }
 
-function classRecall(y: Uint8Array, pred: Uint8Array, c: number): number | null {
-  let total = 0;
-  let hit = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i] !== c) continue;
-    total++;
-    if (pred[i] === c) hit++;
-  }
-  return total === 0 ? null : hit / total;
-}
-
 /**
  * Computes everything the evaluation program writes for one aggregation mode, from labels and
  * an N×2 score matrix (e.g. {@link aggregatePredictionsAsync} or {@link patchSamplesAsync}).
@@ -165,8 +154,8 @@ export function computeMetrics(
   const pred = predictClasses(scores, { decision: o.decision }, fn);
   let correct = 0;
   for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) correct++;
-  const accReal = classRecall(y, pred, real)!;
-  const accFake = classRecall(y, pred, fake)!;
+  const accReal = classRecall(y, pred, real);
+  const accFake = classRecall(y, pred, fake);
   const tprAt: Record<string, number> = {};
   for (const f of o.fprs) tprAt[String(f)] = tprAtFprFromRoc(rocFull.fpr, rocFull.tpr, f);
   return {
@@ -235,7 +224,7 @@ export function computeSingleClassMetrics(
     }
   }
   const pred = predictClasses(scores, { decision: o.decision }, fn);
-  const acc = classRecall(y, pred, c)!;
+  const acc = classRecall(y, pred, c);
   const real = 1 - o.fakeClassId;
   return {
     ap: null,
