@@ -10,6 +10,7 @@ import {
   discoverPairedSplit,
   initNodeCodecs,
   loadImageFile,
+  readImageFile,
 } from '@patchfx/data/node';
 import { noiseImage, readFixture } from './helpers.js';
 
@@ -170,6 +171,23 @@ describe('loadImageFile', () => {
     }
     mkdirSync(join(dir, 'folder.png'));
     await expect(loadImageFile(join(dir, 'folder.png'))).rejects.toThrow(/is a folder/);
+  });
+
+  test('readImageFile: the bytes as written; read errors name the file', async () => {
+    const dir = tempDir();
+    const bytes = new Uint8Array([1, 2, 3, 250]);
+    writeFileSync(join(dir, 'x.bin'), bytes);
+    expect(Array.from(await readImageFile(join(dir, 'x.bin')))).toEqual([1, 2, 3, 250]);
+    mkdirSync(join(dir, 'folder.png'));
+    for (const [name, re] of [
+      ['missing.png', /no such file/],
+      ['folder.png', /is a folder, not a file/],
+    ] as const) {
+      const err = await readImageFile(join(dir, name)).catch((e) => e);
+      expect(err, name).toBeInstanceOf(ImageDecodeError);
+      expect(err.message, name).toContain(join(dir, name));
+      expect(err.message, name).toMatch(re);
+    }
   });
 });
 

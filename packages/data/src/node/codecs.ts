@@ -40,9 +40,22 @@ export function initNodeCodecs(): Promise<void> {
  */
 export async function loadImageFile(path: string): Promise<RgbImage> {
   await initNodeCodecs();
-  let bytes: Uint8Array;
+  return decodeImage(await readImageFile(path), path);
+}
+
+/**
+ * Reads an image file's bytes (undecoded), with read errors that name the file: the one place
+ * where a file system error becomes an {@link @patchfx/data!ImageDecodeError}.
+ *
+ * @param path - The file.
+ * @returns The file's bytes, owned by the caller.
+ * @throws {@link @patchfx/data!ImageDecodeError} naming `path` for a missing file
+ *   (`no such file`), a folder (`is a folder, not a file`) or any other read error
+ *   (`cannot read: …`).
+ */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    bytes = new Uint8Array(await readFile(path));
+    return new Uint8Array(await readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ImageDecodeError(
@@ -54,5 +67,4 @@ export async function loadImageFile(path: string): Promise<RgbImage> {
           : `cannot read: ${(e as Error).message}`,
     );
   }
-  return decodeImage(bytes, path);
 }

@@ -3,7 +3,7 @@
  * from `node_modules`, worker-thread batch loading (and starting a package's worker thread from
  * sources or `dist/`) and file audits. Imports `node:*`.
  */
-export { initNodeCodecs, loadImageFile } from './codecs.js';
+export { initNodeCodecs, loadImageFile, readImageFile } from './codecs.js';
 export {
   discoverImages,
   discoverPairedSplit,

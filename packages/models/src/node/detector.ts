@@ -1,28 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ImageDecodeError } from '@patchfx/data';
-import { initNodeCodecs } from '@patchfx/data/node';
+import { initNodeCodecs, readImageFile } from '@patchfx/data/node';
 import { ensureBackend } from '../backend/index.js';
 import type { CheckpointReader } from '../io/checkpoint.js';
 import { loadDetector, type Detector, type LoadDetectorOptions } from '../detector/detector.js';
 import { resolveAtomicDir } from './atomic.js';
-
-/** Reads a file path given to `detect`, with errors that name the file. */
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ImageDecodeError(
-      path,
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a folder, not a file'
-          : `cannot read: ${(e as Error).message}`,
-    );
-  }
-}
 
 /**
  * Loads a detector from a checkpoint folder (`checkpoint.json`, `model.json`, `weights.bin`,
