@@ -122,4 +122,4 @@ export {
   type TextSection,
   type SvgSection,
 } from './html/report.js';
-export { escapeXml as escapeHtml } from './internal/escape.js';
+export { escapeXml } from './internal/escape.js';

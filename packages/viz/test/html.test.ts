@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { escapeHtml, renderLightbox, renderReport } from '@patchfx/viz';
+import { escapeXml, renderLightbox, renderReport } from '@patchfx/viz';
 
 const EVIL = '<img src=x onerror=alert(1)>.png';
 const SCRIPT_END = 'a</script><script>alert(2)</script>.png';
@@ -11,13 +11,13 @@ function embeddedFiles(html: string): { url: string; caption: string }[] {
   return JSON.parse(m[1]) as { url: string; caption: string }[];
 }
 
-describe('escapeHtml', () => {
+describe('escapeXml', () => {
   test('escapes the five specials and replaces characters XML forbids', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+    expect(escapeXml(`<a href="x" title='y'>&</a>`)).toBe(
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
     );
-    expect(escapeHtml('a\u0000b\u001fc\ud800d')).toBe('a\ufffdb\ufffdc\ufffdd');
-    expect(escapeHtml('tab\tnew\nline 😀')).toBe('tab\tnew\nline 😀');
+    expect(escapeXml('a\u0000b\u001fc\ud800d')).toBe('a\ufffdb\ufffdc\ufffdd');
+    expect(escapeXml('tab\tnew\nline 😀')).toBe('tab\tnew\nline 😀');
   });
 });
 

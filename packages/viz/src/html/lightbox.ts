@@ -1,4 +1,5 @@
 import { escapeXml } from '../internal/escape.js';
+import { htmlPage } from './page.js';
 import { type GalleryItem, jsonForScript, resolveItem } from '../internal/url.js';
 
 export type { GalleryItem };
@@ -21,9 +22,6 @@ export interface LightboxOptions {
    */
   readonly filter?: string;
 }
-
-const CSP =
-  "default-src 'none'; img-src 'self' file: data: blob: http: https:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -178,25 +176,17 @@ export function renderLightbox(
         `<figure class="thumb" data-index="${i}"><a href="${escapeXml(it.url)}" title="${escapeXml(it.caption)}"><img src="${escapeXml(it.url)}" alt="${escapeXml(it.caption)}" loading="lazy"></a><figcaption>${escapeXml(it.caption)}</figcaption></figure>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="generator" content="@patchfx/viz">
-<title>${escapeXml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body style="--thumb:${thumb}px">
-<header><h1>${escapeXml(title)}</h1><input id="filter" type="search" placeholder="filter (regular expression)" aria-label="filter" value="${escapeXml(options.filter ?? '')}" autocomplete="off"><span id="count">${items.length} images</span></header>
+  return htmlPage({
+    title,
+    style: STYLE,
+    inlineScripts: true,
+    bodyAttributes: ` style="--thumb:${thumb}px"`,
+    body: `<header><h1>${escapeXml(title)}</h1><input id="filter" type="search" placeholder="filter (regular expression)" aria-label="filter" value="${escapeXml(options.filter ?? '')}" autocomplete="off"><span id="count">${items.length} images</span></header>
 <main id="grid">
 ${figures || '<p class="empty">No images.</p>'}
 </main>
 <div id="viewer" hidden role="dialog" aria-modal="true" aria-label="image viewer"><button id="prev" type="button" aria-label="previous">&#8249;</button><figure><img id="big" alt=""><figcaption id="caption"></figcaption></figure><button id="next" type="button" aria-label="next">&#8250;</button><button id="close" type="button" aria-label="close">&#215;</button></div>
 <script type="application/json" id="pfx-files">${jsonForScript(items)}</script>
-<script>${SCRIPT}</script>
-</body>
-</html>
-`;
+<script>${SCRIPT}</script>`,
+  });
 }

@@ -10,6 +10,7 @@ import { renderRocCurve, type RocCurveSeries } from '../charts/roc-curve.js';
 import { renderTrainingCurves, type TrainingSeries } from '../charts/training-curves.js';
 import { escapeXml } from '../internal/escape.js';
 import { type GalleryItem, resolveItem } from '../internal/url.js';
+import { htmlPage } from './page.js';
 
 /** A table of numbers (AP, accuracy, n…): one row per model, one column per dataset, say. */
 export interface MetricsSection {
@@ -137,9 +138,6 @@ export interface ReportOptions {
   /** A line under the heading (run name, date, command…). */
   readonly subtitle?: string;
 }
-
-const CSP =
-  "default-src 'none'; img-src 'self' file: data: blob: http: https:; style-src 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -286,24 +284,15 @@ export function renderReport(
         `<section id="section-${i + 1}" class="section-${s.kind}"><h2>${escapeXml(s.title)}</h2>${bodies[i]}</section>`,
     )
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="generator" content="@patchfx/viz">
-<title>${escapeXml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<div class="page">
+  return htmlPage({
+    title,
+    style: STYLE,
+    inlineScripts: false,
+    body: `<div class="page">
 <h1>${escapeXml(title)}</h1>
 ${options.subtitle ? `<p class="subtitle">${escapeXml(options.subtitle)}</p>` : ''}
 ${sections.length > 1 ? `<nav><ol>${toc}</ol></nav>` : ''}
 ${cards}
-</div>
-</body>
-</html>
-`;
+</div>`,
+  });
 }

@@ -25,8 +25,8 @@ function forbidden(code: number): boolean {
  *
  * @example
  * ```ts doctest
- * import { escapeHtml } from '@patchfx/viz';
- * escapeHtml('<b title="x">&</b>'); // => '&lt;b title=&quot;x&quot;&gt;&amp;&lt;/b&gt;'
+ * import { escapeXml } from '@patchfx/viz';
+ * escapeXml('<b title="x">&</b>'); // => '&lt;b title=&quot;x&quot;&gt;&amp;&lt;/b&gt;'
  * ```
  */
 export function escapeXml(text: string): string {
