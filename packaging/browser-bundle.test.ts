@@ -116,6 +116,33 @@ describe('browser bundle', () => {
   });
 });
 
+describe('the main entry of @patchfx/models', () => {
+  // A user who only builds a model bundles the network, not the detector's codecs and metrics
+  // (they live behind @patchfx/models/detector, /evaluate, /train, /torch).
+  test('pulls in neither @patchfx/data nor @patchfx/metrics', async () => {
+    const result = await build({
+      stdin: {
+        contents:
+          "import { buildPatchDiscriminator, receptiveField } from '@patchfx/models';\n" +
+          'globalThis.x = [buildPatchDiscriminator, receptiveField];\n',
+        resolveDir: consumer,
+        loader: 'js',
+      },
+      absWorkingDir: consumer,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      external: ['@tensorflow/*'],
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes('@patchfx/models/dist/'))).toBe(true);
+    expect(inputs.filter((i) => /@patchfx\/(data|metrics|viz|segment)\//.test(i))).toEqual([]);
+  });
+});
+
 describe('in headless Chromium', () => {
   let server: Server;
   let url = '';

@@ -147,7 +147,7 @@ console.log(JSON.stringify({ backend: tf.getBackend(), score }));
     writeFileSync(
       join(dir, 'no-backend-main.mjs'),
       `import { readFile } from 'node:fs/promises';
-import { loadDetector } from '@patchfx/models';
+import { loadDetector } from '@patchfx/models/detector';
 const read = async (name) => new Uint8Array(await readFile('model/' + name));
 await loadDetector({ read, where: 'model' }, { loadSize: 32 });
 console.log('loaded');

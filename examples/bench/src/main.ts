@@ -24,15 +24,9 @@ import {
   loadImageFile,
   synthesizeDataset,
 } from '@patchfx/data/node';
-import {
-  Adam,
-  buildPatchDiscriminator,
-  countFlops,
-  foldBatchNorm,
-  nativeKernelsActive,
-  planMicroBatch,
-  trainStep,
-} from '@patchfx/models';
+import { buildPatchDiscriminator, countFlops, foldBatchNorm } from '@patchfx/models';
+import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
+import { nativeKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
 import {
   BACKEND_OPTION,

@@ -18,13 +18,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Adam,
-  buildPatchDiscriminator,
-  estimateTrainingMemory,
-  trainStep,
-  wasmHeapBytes,
-} from '@patchfx/models';
+import { buildPatchDiscriminator } from '@patchfx/models';
+import { Adam, estimateTrainingMemory, trainStep, wasmHeapBytes } from '@patchfx/models/train';
 import {
   BACKEND_OPTION,
   parseOptions,

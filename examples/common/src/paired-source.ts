@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createBatchLoader, type BatchLoader } from '@patchfx/data/node';
 import { ImageDecodeError, type TransformConfig } from '@patchfx/data';
-import type { Batch, BatchSource } from '@patchfx/models';
+import type { Batch, BatchSource } from '@patchfx/models/train';
 
 export interface PairedSourceOptions {
   readonly train: { readonly real: readonly string[]; readonly fake: readonly string[] };

@@ -16,8 +16,8 @@ import {
   buildPatchDiscriminator,
   checkpointPreprocessing,
   resolveModelConfig,
-  trainPatchDiscriminator,
 } from '@patchfx/models';
+import { trainPatchDiscriminator } from '@patchfx/models/train';
 import { checkpointSink } from '@patchfx/models/node';
 import { jsonlWriter, say } from './log.js';
 import { pairedSource } from './paired-source.js';

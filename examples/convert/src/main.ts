@@ -21,12 +21,12 @@ import {
 import {
   buildPatchDiscriminator,
   checkpointPreprocessing,
-  defaultInputSize,
   isPatchModel,
   outputSize,
   parseModelName,
   resolveModelConfig,
 } from '@patchfx/models';
+import { defaultInputSize } from '@patchfx/models/detector';
 import {
   loadCheckpoint,
   loadTorchCheckpointFile,

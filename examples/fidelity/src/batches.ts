@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { pairedSource, type PairedSource, type PairedSourceOptions } from '@patchfx/example-common';
-import type { Batch } from '@patchfx/models';
+import type { Batch } from '@patchfx/models/train';
 
 /** What the data of a fidelity run depends on: the train program's data options. */
 export type BatchPlanOptions = Omit<PairedSourceOptions, 'workers' | 'skipBadFiles' | 'onWarning'>;

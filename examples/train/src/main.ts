@@ -30,18 +30,20 @@ import {
 } from '@patchfx/example-common';
 import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
 import {
-  Adam,
   buildPatchDiscriminator,
   checkpointPreprocessing,
   disposeAdamState,
   isPatchModel,
   parseModelName,
-  planMicroBatch,
   resolveModelConfig,
-  trainPatchDiscriminator,
-  type FitState,
   type InitType,
 } from '@patchfx/models';
+import {
+  Adam,
+  planMicroBatch,
+  trainPatchDiscriminator,
+  type FitState,
+} from '@patchfx/models/train';
 import {
   calibrateCheckpoints,
   checkpointSink,

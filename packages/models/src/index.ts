@@ -3,10 +3,13 @@
  * ECCV 2020) on TensorFlow.js: truncated Xception and ResNet classifiers that output one
  * real/fake logit pair per receptive-field patch.
  *
- * Where things are: `build.ts` builds a model, `architectures/` holds the networks,
- * `receptive-field.ts` the patch geometry, `train/` the training loop, `io/` checkpoints,
- * `kernels/` the wasm training kernels, `fold/` BatchNorm folding for fast inference. Node
- * file IO is under `@patchfx/models/node`, backend selection under `@patchfx/models/backend`.
+ * This entry is the network: `variants.ts` names the models, `build.ts` builds one,
+ * `architectures/` holds the networks, `receptive-field.ts` the patch geometry, `io/` the
+ * checkpoint format, `fold/` BatchNorm folding for fast inference. The other parts have their own
+ * entries: `@patchfx/models/train` (training), `@patchfx/models/torch` (PyTorch checkpoints),
+ * `@patchfx/models/detector` (the app-facing detector), `@patchfx/models/evaluate` (scoring
+ * folders), `@patchfx/models/backend` (backends and the wasm training kernels) and
+ * `@patchfx/models/node` (files, data-parallel training).
  */
 export {
   XCEPTION_LAYERS,
@@ -35,7 +38,7 @@ export {
   METADATA_KEY,
   type ModelMetadata,
 } from './build.js';
-export { initializeWeights, torchFans, type InitOptions } from './init.js';
+export { initializeWeights, type InitOptions } from './init.js';
 export {
   receptiveField,
   outputSize,
@@ -44,8 +47,6 @@ export {
   type PatchWindow,
 } from './receptive-field.js';
 export * from './layers/index.js';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './kernels/wasm-training.js';
-export { Adam, DEFAULT_ADAM_CONFIG, type AdamConfig, type AdamState } from './train/adam.js';
 export {
   encodeCheckpoint,
   decodeCheckpoint,
@@ -66,69 +67,6 @@ export {
   type LoadCheckpointOptions,
   type TrainingState,
 } from './io/checkpoint.js';
-export { patchCrossEntropy, patchAccuracies, type PatchAccuracies } from './train/loss.js';
-export {
-  trainStep,
-  evalStep,
-  recalibrateBatchNorm,
-  trainableVariables,
-  microBatches,
-  balancedParts,
-  scoreLogits,
-  resolveStepFunctions,
-  type StepFunctions,
-  type StepResult,
-  type TrainStepOptions,
-} from './train/step.js';
-export type { BatchNormAccumulation } from './layers/batch-norm.js';
-export {
-  BatchNormSync,
-  BatchNormSyncAborted,
-  createBatchNormSyncBuffer,
-  type BatchMoments,
-  type BatchNormSyncBuffer,
-  type BatchNormSyncOptions,
-} from './layers/batch-norm-sync.js';
-export {
-  PlateauScheduler,
-  selectAndStop,
-  LR_POLICIES,
-  type LrPolicy,
-  type PlateauState,
-  type SelectionState,
-  type SelectionDecision,
-} from './train/schedule.js';
-export {
-  trainPatchDiscriminator,
-  DEFAULT_FIT_CONFIG,
-  type Batch,
-  type BatchSource,
-  type CheckpointSink,
-  type FitState,
-  type FitConfig,
-  type FitOptions,
-  type FitResult,
-  type FitCallbacks,
-  type StepLog,
-  type EpochLog,
-} from './train/fit.js';
-export {
-  estimateTrainingMemory,
-  wasmHeapBytes,
-  MEMORY_FACTORS,
-  BYTES_PER_PARAMETER,
-  WASM_HEAP_MAX_BYTES,
-  WASM_RESERVE_BYTES,
-  MEMORY_BACKENDS,
-  trainingMemoryLimit,
-  planMicroBatch,
-  type MemoryBackend,
-  type MicroBatchPlan,
-  type MicroBatchPlanOptions,
-  type LayerMemory,
-  type TrainingMemoryEstimate,
-} from './train/memory.js';
-export * from './torch/index.js';
 export { countFlops } from './flops.js';
 export {
   foldBatchNorm,
@@ -139,9 +77,3 @@ export {
   type FoldedStepKind,
   type FoldOptions,
 } from './fold/fold-batch-norm.js';
-export * from './detector/index.js';
-export {
-  initNativeKernels,
-  nativeKernelsActive,
-  setNativeKernelsEnabled,
-} from './kernels/wasm-training.js';

@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { BatchNormSync, BatchNormSyncAborted, createBatchNormSyncBuffer } from '../src/index.js';
+import {
+  BatchNormSync,
+  BatchNormSyncAborted,
+  createBatchNormSyncBuffer,
+} from '../src/train/index.js';
 
 // The exchanges between threads are tested end to end in data-parallel.test.ts (two threads
 // with synchronised BatchNorm take the step one thread takes on the whole batch); here, what

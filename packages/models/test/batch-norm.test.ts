@@ -49,7 +49,8 @@ describe(`batch norm (training) on ${backend}`, () => {
   });
 
   test('precise BN sets the moving statistics to the exact statistics of the batches', async () => {
-    const { buildPatchDiscriminator, recalibrateBatchNorm } = await import('../src/index.js');
+    const { buildPatchDiscriminator } = await import('../src/index.js');
+    const { recalibrateBatchNorm } = await import('../src/train/index.js');
     const model = buildPatchDiscriminator('xception_relu1');
     const xs = [0, 1].map(
       (s) =>

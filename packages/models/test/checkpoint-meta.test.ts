@@ -10,15 +10,14 @@ import { describe, expect, inject, test } from 'vitest';
 import { createImage, encodeJpeg, type RgbImage } from '@patchfx/data';
 import { calibrateThresholdAtFpr } from '@patchfx/metrics';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
+import { buildPatchDiscriminator, checkpointPreprocessing } from '../src/index.js';
+import { Adam } from '../src/train/index.js';
 import {
-  Adam,
   abstainBand,
-  buildPatchDiscriminator,
-  checkpointPreprocessing,
   describeDecision,
   fitCalibration,
   labelScore,
-} from '../src/index.js';
+} from '../src/detector/index.js';
 import {
   calibrateCheckpoints,
   checkpointSink,

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, inject, test } from 'vitest';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
-import { Adam, buildPatchDiscriminator, disposeAdamState, trainStep } from '../src/index.js';
+import { buildPatchDiscriminator, disposeAdamState } from '../src/index.js';
+import { Adam, trainStep } from '../src/train/index.js';
 import { fileSystem, loadCheckpoint, saveCheckpoint } from '../src/node/index.js';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 

@@ -2,20 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { expectArrayClose, withNoLeaks } from '@patchfx/test-utils';
+import { BatchNorm, buildPatchDiscriminator, resolveModelConfig } from '../src/index.js';
 import {
   Adam,
-  setNativeKernelsEnabled,
-  BatchNorm,
-  buildPatchDiscriminator,
   evalStep,
   recalibrateBatchNorm,
-  resolveModelConfig,
   trainPatchDiscriminator,
   trainStep,
   type BatchSource,
   type EpochLog,
   type StepResult,
-} from '../src/index.js';
+} from '../src/train/index.js';
+import { setNativeKernelsEnabled } from '../src/backend/index.js';
 import {
   createDataParallel,
   resolveDataParallelConfig,

@@ -29,22 +29,20 @@ import {
   relativeError,
   withNoLeaks,
 } from '@patchfx/test-utils';
+import { buildPatchDiscriminator, encodeCheckpoint, patchWindow } from '../src/index.js';
 import {
   abstainBand,
   boxToOriginal,
-  buildPatchDiscriminator,
   calibrate,
-  encodeCheckpoint,
   labelScore,
   loadDetector,
   memoryCheckpointReader,
-  patchWindow,
   PATCHFX_VERSION,
   type Detector,
   type DetectorReport,
   type PartMapLike,
   type SegmenterLike,
-} from '../src/index.js';
+} from '../src/detector/index.js';
 import {
   fileSystem,
   loadCheckpoint,

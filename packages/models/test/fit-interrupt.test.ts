@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
+import { buildPatchDiscriminator, disposeAdamState } from '../src/index.js';
 import {
   Adam,
-  buildPatchDiscriminator,
-  disposeAdamState,
   trainPatchDiscriminator,
   type Batch,
   type BatchSource,
   type FitState,
-} from '../src/index.js';
+} from '../src/train/index.js';
 import { checkpointSink, loadCheckpoint } from '../src/node/index.js';
 import { join } from 'node:path';
 

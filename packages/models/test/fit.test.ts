@@ -3,16 +3,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, inject, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
+import { buildPatchDiscriminator, disposeAdamState } from '../src/index.js';
 import {
   PlateauScheduler,
-  buildPatchDiscriminator,
-  disposeAdamState,
   selectAndStop,
   trainPatchDiscriminator,
   type Batch,
   type BatchSource,
   type FitState,
-} from '../src/index.js';
+} from '../src/train/index.js';
 import { checkpointSink, loadCheckpoint } from '../src/node/index.js';
 
 const backend = inject('backend');

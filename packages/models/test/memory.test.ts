@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { withNoLeaks } from '@patchfx/test-utils';
+import { buildPatchDiscriminator } from '../src/index.js';
 import {
   Adam,
-  buildPatchDiscriminator,
   estimateTrainingMemory,
   planMicroBatch,
   trainStep,
   trainingMemoryLimit,
   WASM_HEAP_MAX_BYTES,
   WASM_RESERVE_BYTES,
-} from '../src/index.js';
+} from '../src/train/index.js';
 
 const backend = inject('backend');
 const block2 = buildPatchDiscriminator('xception_block2');

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { expectArrayClose, withNoLeaks } from '@patchfx/test-utils';
-import { Adam, buildPatchDiscriminator, microBatches, trainStep } from '../src/index.js';
+import { buildPatchDiscriminator } from '../src/index.js';
+import { Adam, microBatches, trainStep } from '../src/train/index.js';
 
 describe('gradient accumulation over micro-batches', () => {
   test('micro-batches interleave the classes', () => {

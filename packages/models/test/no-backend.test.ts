@@ -98,7 +98,7 @@ describe.runIf(backend === 'cpu')('no backend chosen by the app', () => {
     const r = await runNode(`
       import { readFile } from 'node:fs/promises';
       import { join } from 'node:path';
-      import { loadDetector } from '@patchfx/models';
+      import { loadDetector } from '@patchfx/models/detector';
       const read = async (name) => new Uint8Array(await readFile(join(${JSON.stringify(dir)}, name)));
       await loadDetector({ read, where: 'bestval' }, { loadSize: 32 });
       console.log('loaded');

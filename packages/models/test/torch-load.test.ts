@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, inject, test } from 'vitest';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
+import { buildPatchDiscriminator } from '../src/index.js';
 import {
   assignTorchStateDict,
-  buildPatchDiscriminator,
   encodeSafetensors,
   findStateDict,
   inferModelNames,
@@ -19,7 +19,7 @@ import {
   stateDictShapes,
   torchParams,
   TorchTensor,
-} from '../src/index.js';
+} from '../src/torch/index.js';
 import { loadTorchCheckpointFile, saveSafetensorsFile } from '../src/node/index.js';
 import { permuteAxes } from '../src/torch/load.js';
 

@@ -5,7 +5,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { readTorchFile, SAFE_PICKLE_GLOBALS, TorchTensor, type TorchFile } from '../src/index.js';
+import {
+  readTorchFile,
+  SAFE_PICKLE_GLOBALS,
+  TorchTensor,
+  type TorchFile,
+} from '../src/torch/index.js';
 import { unpickle } from '../src/torch/pickle.js';
 import { crc32 } from '../src/torch/zip.js';
 import { loadTorchCheckpointFile, readTorchFileFromPath } from '../src/node/index.js';

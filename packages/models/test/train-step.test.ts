@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, inject, test } from 'vitest';
 import { withNoLeaks } from '@patchfx/test-utils';
-import { Adam, buildPatchDiscriminator, evalStep, outputSize, trainStep } from '../src/index.js';
+import { buildPatchDiscriminator, outputSize } from '../src/index.js';
+import { Adam, evalStep, trainStep } from '../src/train/index.js';
 
 const backend = inject('backend');
 

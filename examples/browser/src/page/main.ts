@@ -20,7 +20,7 @@ import {
   type DetectorReport,
   type DetectorSource,
   type SegmenterLike,
-} from '@patchfx/models';
+} from '@patchfx/models/detector';
 import { useBackend } from '@patchfx/models/backend';
 import { setJpegWasm, type RgbImage } from '@patchfx/data';
 import {

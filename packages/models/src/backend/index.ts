@@ -131,3 +131,10 @@ export async function ensureBackend(options: EnsureBackendOptions = {}): Promise
     'no TensorFlow.js backend is installed: install one, e.g. `npm install @tensorflow/tfjs-backend-wasm@4.22.0`',
   );
 }
+
+export {
+  registerWasmTrainingKernels,
+  initNativeKernels,
+  nativeKernelsActive,
+  setNativeKernelsEnabled,
+} from '../kernels/wasm-training.js';

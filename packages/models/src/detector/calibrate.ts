@@ -36,7 +36,8 @@ export interface CalibrateOptions {
  *
  * @example
  * ```ts doctest
- * import { buildPatchDiscriminator, calibrate, encodeCheckpoint, loadDetector, memoryCheckpointReader } from '@patchfx/models';
+ * import { buildPatchDiscriminator, encodeCheckpoint } from '@patchfx/models';
+ * import { calibrate, loadDetector, memoryCheckpointReader } from '@patchfx/models/detector';
  * const model = buildPatchDiscriminator('xception_block1', { seed: 1 });
  * const files = await encodeCheckpoint({ model });
  * model.dispose();
@@ -120,7 +121,7 @@ function nextDown(x: number): number {
  *
  * @example
  * ```ts doctest
- * import { fitCalibration } from '@patchfx/models';
+ * import { fitCalibration } from '@patchfx/models/detector';
  * const reals = [0.1, 0.2, 0.3, 0.6];
  * const fakes = [0.4, 0.7, 0.8, 0.9];
  * const c = fitCalibration(reals, fakes, { targetFpr: 0, targetFnr: 0 });

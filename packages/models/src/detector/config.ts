@@ -93,7 +93,7 @@ const positiveIntOrNull = (what: string, v: unknown) => {
  *
  * @example
  * ```ts doctest
- * import { resolveDetectorConfig } from '@patchfx/models';
+ * import { resolveDetectorConfig } from '@patchfx/models/detector';
  * resolveDetectorConfig({ loadSize: 128 }).mode; // => 'after_softmax'
  * ```
  */
@@ -142,7 +142,7 @@ export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): Det
  *
  * @example
  * ```ts doctest
- * import { defaultInputSize } from '@patchfx/models';
+ * import { defaultInputSize } from '@patchfx/models/detector';
  * defaultInputSize('xception_block2'); // => 299
  * defaultInputSize('resnet18_layer1'); // => 224
  * ```
@@ -160,7 +160,7 @@ export function defaultInputSize(whichModelNetD: string): number {
  *
  * @example
  * ```ts doctest
- * import { readOptYmlSizes } from '@patchfx/models';
+ * import { readOptYmlSizes } from '@patchfx/models/detector';
  * readOptYmlSizes('model: patch_discriminator\nloadSize: 128\nfineSize: 128\n'); // => { loadSize: 128, fineSize: 128 }
  * ```
  */

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts doctest
- * import { DETECTOR_LABELS } from '@patchfx/models';
+ * import { DETECTOR_LABELS } from '@patchfx/models/detector';
  * DETECTOR_LABELS; // => ['real', 'fake', 'unsure']
  * ```
  */
@@ -114,7 +114,7 @@ export interface DecisionBand {
  *
  * @example
  * ```ts doctest
- * import { abstainBand } from '@patchfx/models';
+ * import { abstainBand } from '@patchfx/models/detector';
  * abstainBand(0.5, 1.5); // => [0.4, 0.6]
  * abstainBand(0.9, 1); // => [0.9, 0.9]
  * ```
@@ -143,7 +143,7 @@ export function abstainBand(threshold: number, abstainOddsRatio: number): [numbe
  *
  * @example
  * ```ts doctest
- * import { labelScore } from '@patchfx/models';
+ * import { labelScore } from '@patchfx/models/detector';
  * labelScore(0.7, [0.4, 0.6]); // => 'fake'
  * labelScore(0.5, [0.4, 0.6]); // => 'unsure'
  * labelScore(0.4, [0.4, 0.6]); // => 'real'
@@ -239,7 +239,7 @@ const fixed = (v: number) => +v.toFixed(4);
  *
  * @example
  * ```ts doctest
- * import { describeDecision, decisionBand } from '@patchfx/models';
+ * import { describeDecision, decisionBand } from '@patchfx/models/detector';
  * describeDecision(decisionBand(0.5, 1.5, null)); // => "uncalibrated: 'fake' above 0.6, 'real' at or below 0.4, else 'unsure' (threshold 0.5, abstain odds ratio 1.5)"
  * ```
  */

@@ -6,16 +6,18 @@
 export {
   Detector,
   loadDetector,
-  type Detection,
-  type DetectOptions,
   type DetectorInit,
   type DetectorSource,
-  type Explanation,
-  type ExplainedPatch,
-  type ExplainOptions,
   type LoadDetectorOptions,
-  type ProbabilityMap,
 } from './detector.js';
+export type {
+  Detection,
+  DetectOptions,
+  Explanation,
+  ExplainedPatch,
+  ExplainOptions,
+  ProbabilityMap,
+} from './types.js';
 export {
   DEFAULT_DETECTOR_CONFIG,
   resolveDetectorConfig,

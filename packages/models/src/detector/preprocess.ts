@@ -117,7 +117,7 @@ export async function preprocessImage(
  *
  * @example
  * ```ts doctest
- * import { boxToOriginal } from '@patchfx/models';
+ * import { boxToOriginal } from '@patchfx/models/detector';
  * const p = { originalWidth: 64, originalHeight: 64, resizedWidth: 128, resizedHeight: 128, crop: { top: 0, left: 0, size: 128 } };
  * boxToOriginal({ top: 10, left: 20, bottom: 30, right: 40 }, p); // => { top: 5, left: 10, bottom: 15, right: 20 }
  * ```

@@ -22,7 +22,7 @@ export interface UrlReaderOptions {
  *
  * @example
  * ```ts doctest
- * import { urlCheckpointReader } from '@patchfx/models';
+ * import { urlCheckpointReader } from '@patchfx/models/detector';
  * urlCheckpointReader('https://example.org/models/block2').url; // => 'https://example.org/models/block2/'
  * ```
  */
@@ -67,7 +67,7 @@ export function urlCheckpointReader(
  *
  * @example
  * ```ts doctest
- * import { memoryCheckpointReader } from '@patchfx/models';
+ * import { memoryCheckpointReader } from '@patchfx/models/detector';
  * const read = memoryCheckpointReader(new Map([['opt.yml', new Uint8Array([49])]]));
  * (await read('opt.yml'))?.length; // => 1
  * await read('model.json'); // => undefined

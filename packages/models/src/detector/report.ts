@@ -4,7 +4,7 @@
 import type { ImageAverageMode } from '@patchfx/metrics';
 import type { ReceptiveField } from '../receptive-field.js';
 import { describeDecision, type DetectorCalibration, type DetectorLabel } from './decision.js';
-import type { Detection, ExplainOptions, ExplainedPatch } from './detector.js';
+import type { Detection, ExplainOptions, ExplainedPatch } from './types.js';
 import type { PartShare, PatchPart } from './parts.js';
 import type { PixelBox, Preprocessing } from './preprocess.js';
 import { PATCHFX_VERSION } from './version.js';

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts doctest
- * import { PATCHFX_VERSION } from '@patchfx/models';
+ * import { PATCHFX_VERSION } from '@patchfx/models/detector';
  * /^\d+\.\d+\.\d+/.test(PATCHFX_VERSION); // => true
  * ```
  */

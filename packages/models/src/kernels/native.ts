@@ -286,8 +286,7 @@ function activeWasmBackend(): unknown {
  *
  * @example
  * ```ts
- * import { initNativeKernels } from '@patchfx/models';
- * import { useBackend } from '@patchfx/models/backend';
+ * import { initNativeKernels, useBackend } from '@patchfx/models/backend';
  * await useBackend('wasm'); // already awaits initNativeKernels()
  * await initNativeKernels(); // => true (Node ≥ 16.4 and current browsers have wasm SIMD)
  * ```
@@ -306,7 +305,7 @@ export async function initNativeKernels(): Promise<boolean> {
  *
  * @example
  * ```ts doctest
- * import { nativeKernelsActive } from '@patchfx/models';
+ * import { nativeKernelsActive } from '@patchfx/models/backend';
  * // The doc tests run on the cpu backend:
  * nativeKernelsActive(); // => false
  * ```
@@ -324,7 +323,7 @@ export function nativeKernelsActive(): boolean {
  *
  * @example
  * ```ts doctest
- * import { nativeKernelsActive, setNativeKernelsEnabled } from '@patchfx/models';
+ * import { nativeKernelsActive, setNativeKernelsEnabled } from '@patchfx/models/backend';
  * setNativeKernelsEnabled(false);
  * nativeKernelsActive(); // => false
  * setNativeKernelsEnabled(true);

@@ -84,7 +84,7 @@ export interface BatchMoments {
  *
  * @example
  * ```ts doctest
- * import { BatchNormSync, createBatchNormSyncBuffer } from '@patchfx/models';
+ * import { BatchNormSync, createBatchNormSyncBuffer } from '@patchfx/models/train';
  * // One party: the exchange returns this thread's own statistics.
  * const sync = new BatchNormSync(createBatchNormSyncBuffer(1, 2), 0);
  * const m = sync.combineMoments({ mean: Float32Array.of(1, 2), variance: Float32Array.of(4, 0), count: 3 });

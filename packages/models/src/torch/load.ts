@@ -229,7 +229,7 @@ export function assignTorchStateDict(
  * ```ts doctest
  * import { readFileSync } from 'node:fs';
  * import * as tf from '@tensorflow/tfjs-core';
- * import { loadTorchCheckpoint } from '@patchfx/models';
+ * import { loadTorchCheckpoint } from '@patchfx/models/torch';
  * const bytes = readFileSync('packages/models/test/fixtures/torch/xception_block1.pth');
  * const ckpt = await loadTorchCheckpoint(bytes, { whichModelNetD: 'xception_block1' });
  * ckpt.epoch; // => 7

@@ -446,7 +446,7 @@ function readSafetensors(
  * @example
  * ```ts doctest
  * import { readFileSync } from 'node:fs';
- * import { readTorchFile, TorchTensor } from '@patchfx/models';
+ * import { readTorchFile, TorchTensor } from '@patchfx/models/torch';
  * const file = await readTorchFile(
  *   readFileSync('packages/models/test/fixtures/torch/dtypes.pth'),
  * );

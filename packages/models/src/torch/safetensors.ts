@@ -26,7 +26,8 @@ export interface EncodeSafetensorsOptions {
  *
  * @example
  * ```ts doctest
- * import { buildPatchDiscriminator, encodeSafetensors, loadTorchCheckpoint } from '@patchfx/models';
+ * import { buildPatchDiscriminator } from '@patchfx/models';
+ * import { encodeSafetensors, loadTorchCheckpoint } from '@patchfx/models/torch';
  * const model = buildPatchDiscriminator('xception_relu1');
  * const bytes = await encodeSafetensors(model);
  * const back = await loadTorchCheckpoint(bytes);

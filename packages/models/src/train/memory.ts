@@ -84,7 +84,8 @@ function layerShapes(model: LayersModel, size: number, batch: number): Map<strin
  *
  * @example
  * ```ts doctest
- * import { buildPatchDiscriminator, estimateTrainingMemory } from '@patchfx/models';
+ * import { buildPatchDiscriminator } from '@patchfx/models';
+ * import { estimateTrainingMemory } from '@patchfx/models/train';
  * const model = buildPatchDiscriminator('xception_block2');
  * // About 1.8 GiB for 32 images of 128² (measured on wasm: 58 MiB per image).
  * Math.round(estimateTrainingMemory(model, 128, 32).totalBytes / 2 ** 30 * 10) / 10; // => 1.8
@@ -232,7 +233,8 @@ export function trainingMemoryLimit(backend: string): number {
  *
  * @example
  * ```ts doctest
- * import { buildPatchDiscriminator, planMicroBatch } from '@patchfx/models';
+ * import { buildPatchDiscriminator } from '@patchfx/models';
+ * import { planMicroBatch } from '@patchfx/models/train';
  * const model = buildPatchDiscriminator('xception_block2');
  * // 32 images of 128² fit the wasm heap in one pass; 32 of 299² take 4 passes of 8.
  * planMicroBatch({ model, size: 128, batchSize: 32, backend: 'wasm' }).microBatch; // => null

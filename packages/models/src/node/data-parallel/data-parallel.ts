@@ -560,7 +560,8 @@ export async function createDataParallelWith(
  * @example
  * ```ts doctest
  * import * as tf from '@tensorflow/tfjs-core';
- * import { Adam, buildPatchDiscriminator } from '@patchfx/models';
+ * import { buildPatchDiscriminator } from '@patchfx/models';
+ * import { Adam } from '@patchfx/models/train';
  * import { createDataParallel } from '@patchfx/models/node';
  * const model = buildPatchDiscriminator('xception_relu1');
  * const optimizer = new Adam();
