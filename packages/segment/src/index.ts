@@ -32,7 +32,6 @@ export {
   SEGMENTER_KINDS,
   DEFAULT_SEGMENTER_CONFIG,
   resolveSegmenterConfig,
-  createSegmenter,
   type SegmenterKind,
   type SegmenterConfig,
   type SegmentOptions,
@@ -40,6 +39,7 @@ export {
   type Segmenter,
   type SegmenterRuntime,
 } from './segmenter.js';
+export { createSegmenter } from './create-segmenter.js';
 export type { FacePartMap } from './face-parser.js';
 export { FACE_MODEL_FILES, type FaceModelName, type FaceModelLoader } from './face/models.js';
 export {

@@ -11,12 +11,8 @@ import {
   type FaceLandmarkerConfig,
 } from '../face/landmarker.js';
 import { createPartMap, type PartMap } from '../part-map.js';
-import {
-  createSegmenter as createWithRuntime,
-  type Segmenter,
-  type SegmenterConfig,
-  type SegmenterRuntime,
-} from '../segmenter.js';
+import { createSegmenter as createWithRuntime } from '../create-segmenter.js';
+import type { Segmenter, SegmenterConfig, SegmenterRuntime } from '../segmenter.js';
 import { fileModelLoader } from './models.js';
 
 /**
