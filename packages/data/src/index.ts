@@ -5,6 +5,7 @@
  */
 export { createImage, ImageDecodeError, type RgbImage } from './image.js';
 export { createRng, type Rng } from './random.js';
+export { crc32 } from './crc32.js';
 export {
   sniffImageFormat,
   IMAGE_FORMATS,
@@ -79,7 +80,6 @@ export {
 export {
   auditDataset,
   inspectImage,
-  summarizeImages,
   type ImageFileInfo,
   type DatasetAudit,
   type DatasetSideSummary,

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import {
   readTorchFile,
@@ -12,7 +13,6 @@ import {
   type TorchFile,
 } from '../src/torch/index.js';
 import { unpickle } from '../src/torch/pickle.js';
-import { crc32 } from '../src/torch/zip.js';
 import { loadTorchCheckpointFile, readTorchFileFromPath } from '../src/node/index.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/torch/', import.meta.url));

@@ -1,35 +1,6 @@
+import { crc32 } from '@patchfx/data';
 import { pixelImage } from './internal/validate.js';
 import type { PixelImageInput } from './types.js';
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as PNG chunks use it.
- *
- * @param bytes - The data.
- * @param start - First byte included.
- * @param end - One past the last byte included.
- * @returns The checksum as an unsigned 32-bit integer.
- *
- * @example
- * ```ts doctest
- * import { crc32 } from '@patchfx/viz';
- * crc32(new TextEncoder().encode('123456789')).toString(16); // => 'cbf43926'
- * ```
- */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function adler32(bytes: Uint8Array): number {
   let a = 1;

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { crc32, encodePngRgba, PNG_SIGNATURE, type PixelImage } from '@patchfx/viz';
+import { encodePngRgba, PNG_SIGNATURE, type PixelImage } from '@patchfx/viz';
 import { decodePng, encodePng, readPng, writePng } from '@patchfx/viz/node';
 import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
 
@@ -22,19 +22,12 @@ function chunks(png: Uint8Array): { type: string; body: Uint8Array }[] {
     const len = view.getUint32(o);
     const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
     const body = png.subarray(o + 8, o + 8 + len);
-    expect(view.getUint32(o + 8 + len)).toBe(crc32(png, o + 4, o + 8 + len));
+    expect(view.getUint32(o + 8 + len)).toBe(crc32(png.subarray(o + 4, o + 8 + len)));
     out.push({ type, body });
     o += 12 + len;
   }
   return out;
 }
-
-describe('crc32', () => {
-  test('the standard check value', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-  });
-});
 
 describe('encodePngRgba (pure, browser-safe)', () => {
   for (const channels of [1, 3, 4] as const) {

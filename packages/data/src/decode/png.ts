@@ -4,6 +4,7 @@
  * Pure JavaScript (inflate from `fflate`), so it runs the same in Node and in browsers.
  */
 import { unzlibSync } from 'fflate';
+import { crc32 } from '../crc32.js';
 import { ImageDecodeError, type RgbImage } from '../image.js';
 
 /** What a PNG header says. */
@@ -41,23 +42,6 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 const NO_INTERLACE = [[0, 0, 1, 1]] as const;
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 interface Walked {
   header: PngHeader;

@@ -3,6 +3,7 @@
  * stored entries as zero-copy views, deflated entries through the platform's
  * `DecompressionStream`, CRC-32 checked. Browser-safe.
  */
+import { crc32 } from '@patchfx/data';
 
 /** One file of a zip archive. */
 export interface ZipEntry {
@@ -176,22 +177,4 @@ async function inflateRaw(data: Uint8Array, where: string): Promise<Uint8Array> 
   } catch (e) {
     throw new Error(`${where}: cannot inflate (${(e as Error).message}); the archive is damaged`);
   }
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, as in zip). */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  const table = crcTable;
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
