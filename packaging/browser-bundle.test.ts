@@ -4,17 +4,15 @@
  * behind the `./node` subpaths). The bundle then runs in headless Chromium on the cpu backend:
  * one real call per package, no console errors.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { builtinModules } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { launchChromium } from '@patchfx/test-utils';
 
 const { consumer } = inject('packaging');
-const CHROMIUM = '/usr/bin/chromium';
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const isBuiltin = (spec: string) =>
@@ -148,11 +146,6 @@ describe('in headless Chromium', () => {
   let url = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) before the tests`,
-      );
-    }
     server = createServer((req, res) => {
       if (req.url === '/bundle.js') {
         res.writeHead(200, { 'content-type': 'text/javascript' });
@@ -173,19 +166,7 @@ describe('in headless Chromium', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   test('runs one real call per package on the cpu backend, without console errors', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -9,22 +9,21 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeImage, encodeJpeg, type RgbImage } from '@patchfx/data';
 import { buildPatchDiscriminator } from '@patchfx/models';
 import { loadDetectorFromPath, saveCheckpoint } from '@patchfx/models/node';
 import { resizeImageBilinear, toRgba } from '@patchfx/viz';
-import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
+import { FACES_DEV_DIR, hasSharedFaces, launchChromium, makeTempDir } from '@patchfx/test-utils';
 import { ROOT } from './helpers.js';
 
 const require = createRequire(import.meta.url);
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 /** Side of the page's view canvas (`VIEW` in src/page/main.ts). */
 const VIEW = 384;
@@ -133,11 +132,6 @@ describe('browser demo in headless Chromium', () => {
   let imagePath = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`,
-      );
-    }
     if (hasSharedFaces) {
       const dir = join(FACES_DEV_DIR, 'fake', 'test');
       imagePath = join(dir, readdirSync(dir).sort()[0]);
@@ -154,18 +148,7 @@ describe('browser demo in headless Chromium', () => {
       '--out',
       join(tmp.dir, 'dist'),
     ]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -3,10 +3,10 @@
  * lightbox and the run report are opened from file:// URLs, exercised, and screenshotted to
  * `test-artifacts/viz/` for a human look. Runs in the cpu project only.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   combinePartCounts,
@@ -20,10 +20,9 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import { readPng, writeLightbox, writePng } from '@patchfx/viz/node';
-import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
+import { FACES_DEV_DIR, hasSharedFaces, launchChromium, makeTempDir } from '@patchfx/test-utils';
 import { loadFixture } from './helpers/fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/viz/', import.meta.url));
 const EVIL = '<img src=x onerror=alert(1)>.png';
 
@@ -111,24 +110,8 @@ describe.skipIf(inject('backend') !== 'cpu')('HTML pages in Chromium', () => {
   const tmp = makeTempDir('patchfx-viz-browser-');
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: the browser tests need a real browser; install it with \`apt-get install chromium\``,
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
