@@ -18,9 +18,8 @@ import {
   resolveModelConfig,
 } from '@patchfx/models';
 import { trainPatchDiscriminator } from '@patchfx/models/train';
-import { checkpointSink } from '@patchfx/models/node';
+import { checkpointSink, pairedSource } from '@patchfx/models/node';
 import { jsonlWriter, say } from './log.js';
-import { pairedSource } from './paired-source.js';
 import { expandName, toYaml, wantsHelp, type OptionSpec, type Options } from './options.js';
 import { TRAIN_OPTIONS, withArchitectureSizes } from './reference-options.js';
 import { BACKEND_OPTION, setupBackend } from './run.js';
@@ -96,6 +95,24 @@ export function backendArgument(argv: readonly string[]): string | null {
     else if (a.startsWith('--backend=')) found = a.slice('--backend='.length);
   });
   return found;
+}
+
+/** The train-style arguments of a smoke run: the synthetic data, the smoke model, size and batch (train, fidelity). */
+export function smokeTrainArgs(ws: SmokeWorkspace): string[] {
+  return [
+    '--real_im_path',
+    ws.real,
+    '--fake_im_path',
+    ws.fake,
+    '--which_model_netD',
+    SMOKE_SIZES.whichModelNetD,
+    '--loadSize',
+    String(SMOKE_SIZES.imageSize),
+    '--fineSize',
+    String(SMOKE_SIZES.imageSize),
+    '--batch_size',
+    String(SMOKE_SIZES.batchSize),
+  ];
 }
 
 /** The evaluate-style arguments for the smoke run's test split (evaluate, patches, robustness). */

@@ -16,7 +16,6 @@ import {
   jsonlWriter,
   onInterrupt,
   parseOptions,
-  pairedSource,
   progressBar,
   runMain,
   say,
@@ -26,6 +25,7 @@ import {
   workerCount,
   SMOKE_SIZES,
   withArchitectureSizes,
+  smokeTrainArgs,
   withSmoke,
 } from '@patchfx/example-common';
 import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
@@ -50,6 +50,7 @@ import {
   createDataParallel,
   describeBatchSplit,
   loadCheckpoint,
+  pairedSource,
   type BatchNormMode,
   type DataParallel,
 } from '@patchfx/models/node';
@@ -434,18 +435,7 @@ runMain(
   withSmoke('train', main, {
     needs: 'data',
     args: (ws) => [
-      '--real_im_path',
-      ws.real,
-      '--fake_im_path',
-      ws.fake,
-      '--which_model_netD',
-      SMOKE_SIZES.whichModelNetD,
-      '--loadSize',
-      String(SMOKE_SIZES.imageSize),
-      '--fineSize',
-      String(SMOKE_SIZES.imageSize),
-      '--batch_size',
-      String(SMOKE_SIZES.batchSize),
+      ...smokeTrainArgs(ws),
       '--max_steps',
       String(SMOKE_SIZES.steps),
       '--precise_bn',
