@@ -1,14 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  // One copy of module state shared by all entries, in CJS too (ESM splits by default).
-  splitting: true,
-  tsconfig: 'tsconfig.build.json',
-  external: [/^@tensorflow\//, /^@patchfx\//],
-  target: 'node20',
-});
+export default packageBuild({ index: 'src/index.ts', node: 'src/node/index.ts' });
