@@ -67,6 +67,25 @@ export default tseslint.config(
     },
   },
   {
+    // No program imports another program: shared steps live in the packages, shared program
+    // plumbing in @patchfx/example-common.
+    files: ['examples/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@patchfx/example-*', '!@patchfx/example-common'],
+              message:
+                'A program imports no other program: move what it shares into a package, or program plumbing into @patchfx/example-common.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.config.ts', '**/*.config.js', 'vitest.workspace.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -17,8 +17,8 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import { readNpy, readPng, writePng } from '@patchfx/viz/node';
-import { prepareImage, probabilityMap } from '@patchfx/example-common';
-import { writeVisualizations } from '../evaluate/src/visualize.js';
+import { prepareImage, probabilityMap } from '@patchfx/models/evaluate';
+import { writeVisualizations } from '@patchfx/example-common';
 
 const tmp = makeTempDir();
 afterAll(() => tmp.remove());

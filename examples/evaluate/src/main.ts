@@ -5,16 +5,16 @@
  *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test [--visualize --average_mode after_softmax --topn 10]
  */
 import {
+  resolveTestOptions,
+  runEvaluation,
   runMain,
   say,
   setupBackend,
   smokeTestArgs,
   SMOKE_OPTION,
   withSmoke,
+  writeRunReport,
 } from '@patchfx/example-common';
-import { resolveTestOptions } from './config.js';
-import { runEvaluation } from './evaluate.js';
-import { writeRunReport } from '@patchfx/example-common';
 
 async function main(argv: readonly string[]): Promise<number | void> {
   const opt = resolveTestOptions(argv, { smoke: SMOKE_OPTION });

@@ -1,6 +1,6 @@
 /**
  * The batches `npm run train` trains on, handed to the PyTorch trainer: the train program's own
- * data source ({@link pairedSource} of `@patchfx/example-common`, the same files, order,
+ * data source ({@link pairedSource} of `@patchfx/models/node`, the same files, order,
  * pairing, crops and flips for a seed), written one epoch at a time as the images' RGB bytes.
  *
  * Bytes, not floats: every float of a batch is `normalizeImage`'s value of one byte, so the bytes
@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { pairedSource, type PairedSource, type PairedSourceOptions } from '@patchfx/example-common';
+import { pairedSource, type PairedSource, type PairedSourceOptions } from '@patchfx/models/node';
 import type { Batch } from '@patchfx/models/train';
 
 /** What the data of a fidelity run depends on: the train program's data options. */

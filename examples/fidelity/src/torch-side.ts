@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PairedSource } from '@patchfx/example-common';
+import type { PairedSource } from '@patchfx/models/node';
 import { writeEpoch } from './batches.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

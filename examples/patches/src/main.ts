@@ -5,12 +5,11 @@
  *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test --topn 10000 --unique
  */
 import { join, resolve } from 'node:path';
-import { resolveTransformConfig } from '@patchfx/data';
-import { discoverImages, initNodeCodecs } from '@patchfx/data/node';
-import { foldBatchNorm, isPatchModel, parseModelName, receptiveField } from '@patchfx/models';
-import { loadCheckpoint } from '@patchfx/models/node';
+import { isPatchModel, parseModelName } from '@patchfx/models';
+import { collectTopPatches } from '@patchfx/models/evaluate';
 import {
-  predictFiles,
+  resolvePartition,
+  resolveTestOptions,
   runMain,
   say,
   setupBackend,
@@ -18,8 +17,7 @@ import {
   SMOKE_OPTION,
   withSmoke,
 } from '@patchfx/example-common';
-import { resolvePartition, resolveTestOptions } from '@patchfx/example-evaluate';
-import { selectPatches, writePatches } from './patches.js';
+import { writePatches } from './patches.js';
 
 async function main(argv: readonly string[]): Promise<number | void> {
   const opt = resolveTestOptions(
@@ -45,7 +43,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
   );
   if (!opt.dataset_name) throw new Error('give --dataset_name');
   await setupBackend(String(opt.backend));
-  await initNodeCodecs();
   const topn = Number(opt.topn);
   const epoch = String(opt.which_epoch);
   const outDir = resolve(
@@ -56,48 +53,38 @@ async function main(argv: readonly string[]): Promise<number | void> {
     String(opt.dataset_name),
     `patches_top${topn}`,
   );
-  const transform = resolveTransformConfig({
-    loadSize: Number(opt.loadSize),
-    fineSize: Number(opt.fineSize),
-    patchModel: true,
+  const found = await collectTopPatches({
+    realDir: String(opt.real_im_path),
+    fakeDir: String(opt.fake_im_path),
+    model: join(resolve(String(opt.checkpoints_dir), String(opt.name)), epoch),
+    whichModelNetD: which,
+    size: Number(opt.fineSize),
+    topn,
+    perImage: opt.unique ? 1 : topn,
+    seed: Number(opt.seed),
+    fakeClassId: Number(opt.fake_class_id) as 0 | 1,
+    batchSize: Number(opt.batch_size),
+    maxDatasetSize: Number(opt.max_dataset_size),
+    // BatchNorm folded into the convolutions (as evaluate does): same logits within float rounding.
+    foldBatchNorm: !opt.no_fold_bn,
+    skipBadFiles: Boolean(opt.skip_bad_files),
+    onWarning: (m) => say(`warning: ${m}`),
   });
-  const { model } = await loadCheckpoint(
-    join(resolve(String(opt.checkpoints_dir), String(opt.name)), epoch),
-    { whichModelNetD: which },
-  );
-  // BatchNorm folded into the convolutions (as evaluate does): same logits within float rounding.
-  const folded = opt.no_fold_bn ? null : foldBatchNorm(model);
-  try {
-    const geometry = receptiveField(model);
-    const fakeId = Number(opt.fake_class_id);
-    for (const [subset, dir, label] of [
-      ['reals', String(opt.real_im_path), 1 - fakeId],
-      ['fakes', String(opt.fake_im_path), fakeId],
-    ] as const) {
-      const { files } = await discoverImages(dir, { maxDatasetSize: Number(opt.max_dataset_size) });
-      const { predictions, mapSize } = await predictFiles(folded ?? model, files, {
-        transform,
-        batchSize: Number(opt.batch_size),
-        label,
-        skipBadFiles: Boolean(opt.skip_bad_files),
-        onWarning: (m) => say(`warning: ${m}`),
-      });
-      if (!mapSize) throw new Error('the model produced no patch map');
-      const candidates = selectPatches(
-        predictions,
-        mapSize,
-        topn,
-        opt.unique ? 1 : topn,
-        Number(opt.seed),
-      );
-      await writePatches({ dir: outDir, subset, candidates, geometry, transform, which, mapSize });
-      say(
-        `${subset}: ${candidates.length} patches (rf ${geometry.rf}) from ${predictions.length} images → ${join(outDir, `${subset}_easiest.json`)}`,
-      );
-    }
-  } finally {
-    folded?.dispose();
-    model.dispose();
+  const { geometry, mapSize } = found;
+  for (const subset of ['reals', 'fakes'] as const) {
+    const patches = found[subset];
+    writePatches({
+      dir: outDir,
+      subset,
+      patches,
+      geometry,
+      size: found.transform.loadSize,
+      which,
+      mapSize,
+    });
+    say(
+      `${subset}: ${patches.candidates.length} patches (rf ${geometry.rf}) from ${patches.imageCount} images → ${join(outDir, `${subset}_easiest.json`)}`,
+    );
   }
   say(`patches in ${outDir}; next: npm run segment -- ${outDir}`);
 }

@@ -15,9 +15,12 @@ import {
   SMOKE_OPTION,
   svgToPng,
   withSmoke,
+  MODE_FILES,
+  resolvePartition,
+  resolveTestOptions,
+  runEvaluation,
   type OptionSpecs,
 } from '@patchfx/example-common';
-import { resolvePartition, resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
 import { renderDegradationChart } from '@patchfx/viz';
 
 const SWEEPS: OptionSpecs = {
@@ -35,12 +38,6 @@ const SWEEPS: OptionSpecs = {
     help: 'aggregation whose AP is reported',
   },
   smoke: SMOKE_OPTION,
-};
-
-const MODE_STEM: Record<string, string> = {
-  vote: 'metrics_voted',
-  before_softmax: 'metrics_avg_before_softmax',
-  after_softmax: 'metrics_avg_after_softmax',
 };
 
 function numbers(list: unknown, flag: string): number[] {
@@ -65,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     base.partition == null ? null : String(base.partition),
   );
   await setupBackend(String(base.backend));
-  const stem = MODE_STEM[String(base.mode)];
+  const stem = MODE_FILES[base.mode as keyof typeof MODE_FILES];
   const sweeps: { name: string; flag: string; param: string; values: number[] }[] = [
     {
       name: 'JPEG quality',

@@ -12,6 +12,8 @@ import { parse as parseYaml } from 'yaml';
 import {
   BACKEND_OPTION,
   parseOptions,
+  resolveTestOptions,
+  runEvaluation,
   runMain,
   say,
   setupBackend,
@@ -20,7 +22,6 @@ import {
   withSmoke,
   writeRunReport,
 } from '@patchfx/example-common';
-import { resolveTestOptions, runEvaluation } from '@patchfx/example-evaluate';
 
 interface GroupEntry {
   readonly name: string;

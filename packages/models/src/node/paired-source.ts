@@ -1,27 +1,43 @@
 /**
- * Adapts `@patchfx/data`'s worker-thread batch loader to the training loop's `BatchSource`.
+ * The training data source of the train program: `@patchfx/data`'s worker-thread batch loader
+ * (`createBatchLoader`) adapted to the training loop's `BatchSource`, as tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createBatchLoader, type BatchLoader } from '@patchfx/data/node';
 import { ImageDecodeError, type TransformConfig } from '@patchfx/data';
-import type { Batch, BatchSource } from '@patchfx/models/train';
+import type { Batch, BatchSource } from '../train/fit.js';
 
+/** Options of {@link pairedSource}. */
 export interface PairedSourceOptions {
+  /** Training files of each class (`discoverPairedSplit` of `@patchfx/data/node`). */
   readonly train: { readonly real: readonly string[]; readonly fake: readonly string[] };
+  /** Validation files of each class. */
   readonly val: { readonly real: readonly string[]; readonly fake: readonly string[] };
+  /** The training transform (`resolveTransformConfig` of `@patchfx/data` fills the rest). */
   readonly transform: Partial<TransformConfig>;
+  /** Images per batch, half real and half fake. */
   readonly batchSize: number;
+  /** Seed of the per-epoch shuffle and the augmentations. */
   readonly seed: number;
+  /** The reference's `--no_serial_batches` (see `createBatchLoader`). */
   readonly noSerialBatches: boolean;
+  /** Output channel of the fake class (real = 1 − it). */
   readonly fakeClassId: 0 | 1;
+  /** Worker threads decoding the training images (validation uses at most one). */
   readonly workers: number;
+  /** Skip unreadable images (each with a warning) instead of stopping. */
   readonly skipBadFiles: boolean;
+  /** Called with each warning. */
   readonly onWarning: (message: string) => void;
 }
 
+/** A {@link BatchSource} over files, which owns worker threads: `close()` it. */
 export interface PairedSource extends BatchSource {
+  /** Training batches in one epoch. */
   readonly batchesPerEpoch: number;
+  /** Files skipped so far as unreadable. */
   readonly skippedFiles: readonly string[];
+  /** Ends the worker threads. */
   close(): Promise<void>;
 }
 

@@ -20,7 +20,8 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import { writeLightbox, writeNpy, writePng } from '@patchfx/viz/node';
-import { prepareImage, probabilityMap, say, type ImagePrediction } from '@patchfx/example-common';
+import { prepareImage, probabilityMap, type ImagePrediction } from '@patchfx/models/evaluate';
+import { say } from './log.js';
 
 export interface VisualizeInput {
   readonly outDir: string;

@@ -1,15 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import {
-  say,
-  TEST_OPTIONS,
-  TRAIN_OPTIONS,
-  parseOptions,
-  readYamlOptions,
-  withArchitectureSizes,
-  type Options,
-  type OptionSpecs,
-} from '@patchfx/example-common';
+import { say } from './log.js';
+import { parseOptions, readYamlOptions, type Options, type OptionSpecs } from './options.js';
+import { TEST_OPTIONS, TRAIN_OPTIONS, resolveModelOptions } from './reference-options.js';
 
 /** Keys a test run never takes from the train config (spec §4.1; which_epoch: patchfx defaults it to bestval). */
 const NOT_INHERITED = new Set([
@@ -52,7 +45,7 @@ export function resolveTestOptions(
   }
   values.isTrain = false;
   values.load_model = true;
-  return withArchitectureSizes(values);
+  return resolveModelOptions(values).values;
 }
 
 /** Partition folder names (the reference's layout: `<class>/{train,val,test}`). */

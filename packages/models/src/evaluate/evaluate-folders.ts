@@ -1,0 +1,183 @@
+/**
+ * Evaluating a model on a folder of real and a folder of fake images, as the reference's
+ * test.py computes it (spec §4): every image predicted (reals first, then fakes), the image
+ * scores under every aggregation mode, and the metrics of each mode and of the patches.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { resolveTransformConfig, type TransformConfig } from '@patchfx/data';
+import { discoverImages } from '@patchfx/data/node';
+import {
+  AVERAGE_MODES,
+  aggregatePredictionsAsync,
+  computeMetrics,
+  patchSamplesAsync,
+  type ImageAverageMode,
+  type MetricsReport,
+} from '@patchfx/metrics';
+import { getModelMetadata } from '../build.js';
+import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
+import { loadCheckpoint } from '../node/checkpoint.js';
+import { isPatchModel } from '../variants.js';
+import { predictFiles, softmaxPair, type ImagePrediction } from './predict.js';
+
+/** The image-level aggregation modes (all but `raw`), in the reference's order. */
+const IMAGE_MODES = AVERAGE_MODES.filter((m): m is ImageAverageMode => m !== 'raw');
+
+/** Options of {@link evaluateFolders}. */
+export interface EvaluateFoldersOptions {
+  /** Folder of real images (searched recursively, sorted by path). */
+  readonly realDir: string;
+  /** Folder of fake images. */
+  readonly fakeDir: string;
+  /**
+   * A checkpoint folder (loaded, used and disposed), or a model in memory (the caller keeps
+   * and disposes it).
+   */
+  readonly model: string | LayersModel;
+  /** The architecture expected of a checkpoint folder: another one is an error naming both. */
+  readonly whichModelNetD?: string;
+  /**
+   * The evaluation transform: `loadSize`, `fineSize` and the test-time perturbations
+   * (`testCompression`, …); `patchModel` is taken from the model. @defaultValue the defaults
+   * of `resolveTransformConfig`
+   */
+  readonly transform?: Partial<Omit<TransformConfig, 'patchModel'>>;
+  /** Output channel of the fake class (real = 1 − it). @defaultValue 0 */
+  readonly fakeClassId?: 0 | 1;
+  /** Images per model call. @defaultValue 32 */
+  readonly batchSize?: number;
+  /** Use at most this many images of each folder (the first, sorted). @defaultValue Infinity */
+  readonly maxDatasetSize?: number;
+  /**
+   * Run the model with its BatchNorm folded into the convolutions: the same logits within float
+   * rounding, faster. @defaultValue true
+   */
+  readonly foldBatchNorm?: boolean;
+  /** Skip unreadable files (each with a warning) instead of throwing. @defaultValue false */
+  readonly skipBadFiles?: boolean;
+  /** Called with each warning. @defaultValue ignores them */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** What {@link evaluateFolders} computed. */
+export interface FolderEvaluation {
+  /** The model's architecture, e.g. `xception_block2`. */
+  readonly whichModelNetD: string;
+  /** True for patch models (a logit map per image), false for full-image classifiers. */
+  readonly patchModel: boolean;
+  /** The evaluation transform used. */
+  readonly transform: TransformConfig;
+  readonly fakeClassId: 0 | 1;
+  /** Every image read: the reals, then the fakes (the reference's order). */
+  readonly predictions: readonly ImagePrediction[];
+  /** `[H, W]` of the patch map (patch models), else null. */
+  readonly mapSize: readonly [number, number] | null;
+  /** Files skipped as unreadable (`skipBadFiles`). */
+  readonly skippedFiles: readonly string[];
+  /**
+   * Per image, `[P(class 0), P(class 1)]` under each aggregation mode (same order as
+   * `predictions`). A full-image model gives one prediction per image: every mode holds its
+   * softmax.
+   */
+  readonly scores: Readonly<Record<ImageAverageMode, number[][]>>;
+  /** Image-level metrics of each mode (a full-image model: the same report under every mode). */
+  readonly metrics: Readonly<Record<ImageAverageMode, MetricsReport>>;
+  /** Every patch as one sample labelled with its image's label (patch models), else null. */
+  readonly patchMetrics: MetricsReport | null;
+}
+
+function checkFolder(value: unknown, name: string, what: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new Error(`evaluateFolders: give ${name}, the folder of ${what} images`);
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * Evaluates a model on a folder of real and a folder of fake images (the computation of the
+ * reference's test.py): writes no files.
+ *
+ * @returns Predictions, scores under every aggregation mode and metrics (AP with real as the
+ *   positive class, as the paper; `ap_fake` with fake positive).
+ * @throws An error naming a missing or empty folder and the expected layout, a checkpoint of
+ *   another architecture, or an unreadable image (unless `skipBadFiles`).
+ *
+ * @example
+ * ```ts doctest skip="needs a checkpoint and two image folders; docs/evaluating.md runs one"
+ * import { evaluateFolders } from '@patchfx/models/evaluate';
+ * const r = await evaluateFolders({ realDir: 'data/real/test', fakeDir: 'data/fake/test', model: 'checkpoints/gan1/bestval' });
+ * r.metrics.after_softmax.ap;
+ * ```
+ */
+export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<FolderEvaluation> {
+  const realDir = checkFolder(options.realDir, 'realDir', 'real');
+  const fakeDir = checkFolder(options.fakeDir, 'fakeDir', 'fake');
+  const fakeClassId = options.fakeClassId ?? 0;
+  if (fakeClassId !== 0 && fakeClassId !== 1)
+    throw new Error(`evaluateFolders: fakeClassId must be 0 or 1, got ${String(fakeClassId)}`);
+  const realId = 1 - fakeClassId;
+  const [real, fake] = await Promise.all([
+    discoverImages(realDir, { maxDatasetSize: options.maxDatasetSize }),
+    discoverImages(fakeDir, { maxDatasetSize: options.maxDatasetSize }),
+  ]);
+  const owned = typeof options.model === 'string';
+  const model =
+    typeof options.model === 'string'
+      ? (await loadCheckpoint(options.model, { whichModelNetD: options.whichModelNetD })).model
+      : options.model;
+  let folded: FoldedModel | null = null;
+  try {
+    const { whichModelNetD, config } = getModelMetadata(model);
+    const patchModel = isPatchModel(config);
+    const transform = resolveTransformConfig({ ...options.transform, patchModel });
+    folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
+    const common = {
+      transform,
+      batchSize: options.batchSize,
+      skipBadFiles: options.skipBadFiles,
+      onWarning: options.onWarning,
+    };
+    // Order as the reference: all reals, then all fakes.
+    const r = await predictFiles(folded ?? model, real.files, { ...common, label: realId });
+    const f = await predictFiles(folded ?? model, fake.files, { ...common, label: fakeClassId });
+    const predictions = [...r.predictions, ...f.predictions];
+    const mapSize = r.mapSize ?? f.mapSize;
+    const labels = predictions.map((p) => p.label);
+    const base = { whichModelNetD, patchModel, transform, fakeClassId, predictions };
+    const skippedFiles = [...r.skipped, ...f.skipped];
+    if (!patchModel || !mapSize) {
+      const s = predictions.map((p) => softmaxPair(p.logits[0], p.logits[1]));
+      const m = computeMetrics(labels, s, { fakeClassId });
+      return {
+        ...base,
+        mapSize: null,
+        skippedFiles,
+        scores: { vote: s, before_softmax: s, after_softmax: s },
+        metrics: { vote: m, before_softmax: m, after_softmax: m },
+        patchMetrics: null,
+      };
+    }
+    const [h, w] = mapSize;
+    const n = predictions.length;
+    const all = new Float32Array(n * h * w * 2);
+    predictions.forEach((p, i) => all.set(p.logits, i * h * w * 2));
+    const logits = tf.tensor4d(all, [n, h, w, 2]);
+    const labelsT = tf.tensor1d(labels, 'int32');
+    try {
+      const scores = {} as Record<ImageAverageMode, number[][]>;
+      const metrics = {} as Record<ImageAverageMode, MetricsReport>;
+      for (const mode of IMAGE_MODES) {
+        scores[mode] = await aggregatePredictionsAsync(logits, mode);
+        metrics[mode] = computeMetrics(labels, scores[mode], { fakeClassId });
+      }
+      const samples = await patchSamplesAsync(logits, labelsT);
+      const patchMetrics = computeMetrics(samples.labels, samples.scores, { fakeClassId });
+      return { ...base, mapSize, skippedFiles, scores, metrics, patchMetrics };
+    } finally {
+      tf.dispose([logits, labelsT]);
+    }
+  } finally {
+    folded?.dispose();
+    if (owned) model.dispose();
+  }
+}
