@@ -16,6 +16,14 @@ export {
 export { decodeImage } from './decode/decode.js';
 export { decodePng, readPngHeader, type PngHeader } from './decode/png.js';
 export {
+  encodePng,
+  PNG_SIGNATURE,
+  PNG_FILTERS,
+  type PngFilter,
+  type PngPixels,
+  type PngEncodeOptions,
+} from './decode/png-encode.js';
+export {
   decodeJpeg,
   encodeJpeg,
   readJpegHeader,

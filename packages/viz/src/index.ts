@@ -79,7 +79,7 @@ export {
   type FloatImageOptions,
 } from './convert.js';
 export { patchMapFromTensor, imageFromTensor } from './tensor.js';
-export { encodePngRgba, PNG_SIGNATURE } from './png.js';
+export { encodePngRgba } from './png.js';
 export {
   encodeNpy,
   decodeNpy,

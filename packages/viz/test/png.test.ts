@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { encodePngRgba, PNG_SIGNATURE, type PixelImage } from '@patchfx/viz';
+import { PNG_SIGNATURE } from '@patchfx/data';
+import { encodePngRgba, type PixelImage } from '@patchfx/viz';
 import { decodePng, encodePng, readPng, writePng } from '@patchfx/viz/node';
 import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
 

@@ -6,6 +6,7 @@
 import { unzlibSync } from 'fflate';
 import { crc32 } from '../crc32.js';
 import { ImageDecodeError, type RgbImage } from '../image.js';
+import { PNG_SIGNATURE } from './png-encode.js';
 
 /** What a PNG header says. */
 export interface PngHeader {
@@ -20,7 +21,6 @@ export interface PngHeader {
   readonly chunks: readonly string[];
 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Allowed bit depths and samples per pixel of each colour type. */
 const COLOR_TYPES = new Map([
   [0, { depths: [1, 2, 4, 8, 16], channels: 1 }],
@@ -51,7 +51,8 @@ interface Walked {
 
 function walkChunks(bytes: Uint8Array, file: string): Walked {
   for (let i = 0; i < 8; i++) {
-    if (bytes[i] !== SIGNATURE[i]) throw new ImageDecodeError(file, 'not a PNG (bad signature)');
+    if (bytes[i] !== PNG_SIGNATURE[i])
+      throw new ImageDecodeError(file, 'not a PNG (bad signature)');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const spans: Walked['spans'] = [];

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { SYNTHETIC_PARTS, type SyntheticPart } from './parts.js';
-import { decodePng, encodePng } from './png.js';
+import { encodePng, type PngEncodeOptions } from '../decode/png-encode.js';
+import { decodePng } from './png.js';
 import {
   resolveSyntheticConfig,
   SYNTHETIC_CLASSES,
@@ -17,6 +18,9 @@ import {
 } from './sample.js';
 import { createGeneratorStage, type GeneratorStage } from './trace.js';
 import { GROUND_TRUTH_DIR, GROUND_TRUTH_SUFFIXES, groundTruthPaths } from './truth.js';
+
+/** Every file the same: Paeth rows, zlib level 9. */
+const PNG_OPTIONS: PngEncodeOptions = Object.freeze({ filter: 'paeth', level: 9 });
 
 /** Version of `@patchfx/data` written to `legend.json` (a test keeps it equal to package.json). */
 export const SYNTHETIC_PACKAGE_VERSION = '0.1.0';
@@ -270,17 +274,17 @@ export async function synthesizeDataset(
           const name = fileName(kind, index, count);
           await writeFile(
             join(dir, `${name}.${fmt}`),
-            encodePng({ width: size, height: size, channels: 3, data: sample.rgb }),
+            encodePng({ width: size, height: size, channels: 3, data: sample.rgb }, PNG_OPTIONS),
           );
           await writeFile(
             join(truth, `${name}${GROUND_TRUTH_SUFFIXES.labels}`),
-            encodePng({ width: size, height: size, channels: 1, data: sample.labels }),
+            encodePng({ width: size, height: size, channels: 1, data: sample.labels }, PNG_OPTIONS),
           );
           if (sample.trace) {
             const mask = sample.trace.map((m) => (m ? 255 : 0));
             await writeFile(
               join(truth, `${name}${GROUND_TRUTH_SUFFIXES.trace}`),
-              encodePng({ width: size, height: size, channels: 1, data: mask }),
+              encodePng({ width: size, height: size, channels: 1, data: mask }, PNG_OPTIONS),
             );
           }
           done++;

@@ -1,20 +1,12 @@
 /**
- * A minimal, deterministic PNG writer and reader for the synthetic benchmark's own files
- * (8-bit gray and RGB, non-interlaced). Node-only: it uses `node:zlib`. @internal
+ * A minimal PNG reader for the synthetic benchmark's own files (8-bit gray and RGB,
+ * non-interlaced; they are written by `encodePng`). Node-only: it uses `node:zlib`. @internal
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { crc32 } from '../crc32.js';
+import { paeth, PNG_SIGNATURE } from '../decode/png-encode.js';
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
+const SIGNATURE = Buffer.from(PNG_SIGNATURE);
 
 /** A decoded 8-bit image: row-major, `channels` interleaved values per pixel. @internal */
 export interface PngImage {
@@ -23,49 +15,6 @@ export interface PngImage {
   /** 1 (gray) or 3 (RGB). */
   readonly channels: 1 | 3;
   readonly data: Uint8Array;
-}
-
-/**
- * Encodes 8-bit gray (`channels` 1) or RGB (`channels` 3) pixels as a PNG. Every row uses the
- * Paeth filter and zlib level 9, so the same pixels always give the same bytes. @internal
- */
-export function encodePng(image: PngImage): Buffer {
-  const { width, height, channels, data } = image;
-  if (data.length !== width * height * channels) {
-    throw new Error(`encodePng: expected ${width * height * channels} values, got ${data.length}`);
-  }
-  const stride = width * channels;
-  const raw = new Uint8Array((stride + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const o = y * (stride + 1);
-    raw[o] = 4;
-    for (let i = 0; i < stride; i++) {
-      const cur = data[y * stride + i];
-      const left = i >= channels ? data[y * stride + i - channels] : 0;
-      const up = y > 0 ? data[(y - 1) * stride + i] : 0;
-      const upLeft = y > 0 && i >= channels ? data[(y - 1) * stride + i - channels] : 0;
-      raw[o + 1 + i] = (cur - paeth(left, up, upLeft)) & 0xff;
-    }
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = channels === 1 ? 0 : 2;
-  return Buffer.concat([
-    SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /**

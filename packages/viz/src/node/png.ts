@@ -1,3 +1,4 @@
+import { encodePng as encodePngPixels } from '@patchfx/data';
 import { PNG } from 'pngjs';
 import { pixelImage } from '../internal/validate.js';
 import {
@@ -6,8 +7,6 @@ import {
   type PixelImage,
   type PixelImageInput,
 } from '../types.js';
-
-const COLOR_TYPES: Record<ImageChannels, 0 | 2 | 6> = { 1: 0, 3: 2, 4: 6 };
 
 /** Options for {@link encodePng}. */
 export interface EncodePngOptions {
@@ -19,9 +18,8 @@ export interface EncodePngOptions {
 }
 
 /**
- * Encodes an image as a compressed 8-bit PNG with pngjs (`PNG.sync.write`), keeping its colour
- * type: gray → type 0, RGB → type 2, RGBA → type 6. Node only (pngjs needs `zlib`); in browsers
- * use `encodePngRgba` from the main entry.
+ * Encodes an image as a compressed 8-bit PNG with `encodePng` of `@patchfx/data` (Paeth rows,
+ * zlib), keeping its colour type: gray → type 0, RGB → type 2, RGBA → type 6.
  *
  * Input shape: `[h, w, 1 | 3 | 4]`.
  *
@@ -44,16 +42,7 @@ export function encodePng(input: PixelImageInput, options: EncodePngOptions = {}
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
     throw new Error(`deflateLevel must be an integer 0–9, got ${level}`);
   }
-  const colorType = COLOR_TYPES[image.channels];
-  const data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  const out = PNG.sync.write({ width: image.width, height: image.height, data } as PNG, {
-    colorType,
-    inputColorType: colorType,
-    inputHasAlpha: image.channels === 4,
-    bitDepth: 8,
-    deflateLevel: level,
-  });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
+  return encodePngPixels(image, { filter: 'paeth', level });
 }
 
 /** Options for {@link decodePng}. */
