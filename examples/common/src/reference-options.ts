@@ -2,6 +2,13 @@
  * The reference's options (spec §2.5, §4.1), by their names, with patchfx's additions. Shared
  * by train, evaluate and patches so one `opt.yml` means the same thing to all of them.
  */
+import {
+  INIT_TYPES,
+  referenceSizes,
+  resolveModelConfig,
+  type InitType,
+  type ModelConfig,
+} from '@patchfx/models';
 import { BACKEND_OPTION } from './run.js';
 import type { OptionSpecs, Options } from './options.js';
 
@@ -46,7 +53,7 @@ export const BASE_OPTIONS: OptionSpecs = Object.freeze({
   init_type: {
     type: 'string',
     default: 'xavier',
-    choices: ['xavier', 'normal', 'kaiming', 'orthogonal'],
+    choices: [...INIT_TYPES],
     help: 'weight initialisation',
   },
   loadSize: {
@@ -267,15 +274,30 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
   isTrain: { type: 'boolean', default: false, help: 'set by the program' },
 });
 
-/** Fills `loadSize`/`fineSize` per architecture as the reference does (spec §1.2). */
-export function withArchitectureSizes(values: Options): Options {
-  const name = String(values.which_model_netD);
-  const [load, fine] = name.includes('xception')
-    ? [333, 299]
-    : name.includes('resnet')
-      ? [256, 224]
-      : [null, null];
-  if (load === null)
-    throw new Error(`which_model_netD '${name}': cannot infer loadSize/fineSize; give both`);
-  return { ...values, loadSize: values.loadSize ?? load, fineSize: values.fineSize ?? fine };
+/**
+ * The command-line boundary of the model: parses `--which_model_netD` (with `--fake_class_id`,
+ * `--init_type` and `--seed` where the program has them) once into a {@link ModelConfig}, and
+ * fills `loadSize`/`fineSize` with the variant's reference sizes where not given (spec §1.2:
+ * 333/299 for Xception-based nets, 256/224 for ResNets). Past it, programs pass `model`.
+ *
+ * @throws For an unknown model name (with a "did you mean") or an invalid field.
+ */
+export function resolveModelOptions(values: Options): {
+  readonly values: Options;
+  readonly model: ModelConfig;
+} {
+  const model = resolveModelConfig(String(values.which_model_netD), {
+    ...(values.fake_class_id != null ? { fakeClassId: Number(values.fake_class_id) as 0 | 1 } : {}),
+    ...(values.init_type != null ? { initType: String(values.init_type) as InitType } : {}),
+    ...(values.seed != null ? { seed: Number(values.seed) } : {}),
+  });
+  const ref = referenceSizes(model);
+  return {
+    values: {
+      ...values,
+      loadSize: values.loadSize ?? ref.loadSize,
+      fineSize: values.fineSize ?? ref.fineSize,
+    },
+    model,
+  };
 }

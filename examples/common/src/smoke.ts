@@ -12,16 +12,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
-import {
-  buildPatchDiscriminator,
-  checkpointPreprocessing,
-  resolveModelConfig,
-} from '@patchfx/models';
+import { buildPatchDiscriminator, checkpointPreprocessing } from '@patchfx/models';
 import { trainPatchDiscriminator } from '@patchfx/models/train';
 import { checkpointSink, pairedSource } from '@patchfx/models/node';
 import { jsonlWriter, say } from './log.js';
 import { expandName, toYaml, wantsHelp, type OptionSpec, type Options } from './options.js';
-import { TRAIN_OPTIONS, withArchitectureSizes } from './reference-options.js';
+import { TRAIN_OPTIONS, resolveModelOptions } from './reference-options.js';
 import { BACKEND_OPTION, setupBackend } from './run.js';
 
 /** The `--smoke` option every program takes. */
@@ -183,24 +179,23 @@ async function trainSmokeRun(
 ): Promise<SmokeRun> {
   await setupBackend(backend);
   const s = SMOKE_SIZES;
-  const opt = expandName(
-    withArchitectureSizes({
-      ...defaults(TRAIN_OPTIONS),
-      which_model_netD: s.whichModelNetD,
-      loadSize: s.imageSize,
-      fineSize: s.imageSize,
-      batch_size: s.batchSize,
-      max_steps: s.steps,
-      precise_bn: 1,
-      nThreads: 0,
-      quiet: true,
-      real_im_path: join(data, 'real'),
-      fake_im_path: join(data, 'fake'),
-      checkpoints_dir: checkpointsDir,
-      name: s.runName,
-      backend,
-    }),
-  );
+  const resolved = resolveModelOptions({
+    ...defaults(TRAIN_OPTIONS),
+    which_model_netD: s.whichModelNetD,
+    loadSize: s.imageSize,
+    fineSize: s.imageSize,
+    batch_size: s.batchSize,
+    max_steps: s.steps,
+    precise_bn: 1,
+    nThreads: 0,
+    quiet: true,
+    real_im_path: join(data, 'real'),
+    fake_im_path: join(data, 'fake'),
+    checkpoints_dir: checkpointsDir,
+    name: s.runName,
+    backend,
+  });
+  const opt = expandName(resolved.values);
   const dir = join(checkpointsDir, String(opt.name));
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'opt.yml');
@@ -223,7 +218,7 @@ async function trainSmokeRun(
     skipBadFiles: false,
     onWarning: (m) => say(`warning: ${m}`),
   });
-  const model = buildPatchDiscriminator(resolveModelConfig(s.whichModelNetD, { seed: 0 }));
+  const model = buildPatchDiscriminator(resolved.model);
   const log = jsonlWriter(join(dir, 'log.jsonl'));
   try {
     log({ event: 'start', name: opt.name, which_model_netD: s.whichModelNetD, backend });

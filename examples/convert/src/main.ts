@@ -21,12 +21,12 @@ import {
 import {
   buildPatchDiscriminator,
   checkpointPreprocessing,
+  getModelMetadata,
   isPatchModel,
   outputSize,
-  parseModelName,
+  referenceSizes,
   resolveModelConfig,
 } from '@patchfx/models';
-import { defaultInputSize } from '@patchfx/models/detector';
 import {
   loadCheckpoint,
   loadTorchCheckpointFile,
@@ -98,6 +98,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     fakeClassId: Number(values.fake_class_id) as 0 | 1,
   });
   const { model, whichModelNetD } = ckpt;
+  const modelConfig = getModelMetadata(model).config;
   try {
     const tagFromFile = /^(.+)_net_D\.(pth|pt|safetensors)$/.exec(basename(file))?.[1];
     const whichEpoch = String(values.which_epoch || tagFromFile || 'bestval');
@@ -112,7 +113,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         if (existsSync(p)) throw new Error(`'${p}' exists; pass --overwrite to replace it`);
       }
     }
-    const fineSize = Number(values.fineSize ?? defaultInputSize(whichModelNetD));
+    const fineSize = Number(values.fineSize ?? referenceSizes(modelConfig).fineSize);
     const loadSize = Number(values.loadSize ?? fineSize);
     for (const [k, v] of Object.entries({ fineSize, loadSize })) {
       if (!(Number.isInteger(v) && v >= 1))
@@ -122,7 +123,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       values.fineSize != null || values.loadSize != null
         ? '--loadSize/--fineSize'
         : `the reference scripts' size for ${whichModelNetD}; set --loadSize/--fineSize if it was trained at another`;
-    const patch = isPatchModel(parseModelName(whichModelNetD));
+    const patch = isPatchModel(modelConfig);
 
     const state = {
       ...(ckpt.epoch !== undefined ? { epoch: ckpt.epoch } : {}),
@@ -150,7 +151,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     );
 
     // Check: the written checkpoint reproduces the loaded model's logits.
-    const back = await loadCheckpoint(target, { whichModelNetD });
+    const back = await loadCheckpoint(target, { whichModelNetD: modelConfig });
     const x = tf.tidy(() => tf.randomUniform([1, 64, 64, 3], -1, 1, 'float32', 0));
     const a = tf.tidy(() => model.predict(x) as tf.Tensor);
     const b = tf.tidy(() => back.model.predict(x) as tf.Tensor);

@@ -18,7 +18,7 @@ import {
   say,
   setupBackend,
   SMOKE_OPTION,
-  withArchitectureSizes,
+  resolveModelOptions,
   smokeTrainArgs,
   withSmoke,
   type OptionSpecs,
@@ -221,7 +221,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     'fidelity',
     '--real_im_path DIR --fake_im_path DIR [--test_pairs name=REAL:FAKE,…] [--seeds 0,1,2] [options]',
   );
-  const opt = withArchitectureSizes(parsed.values);
+  const opt = resolveModelOptions(parsed.values).values;
   const out = resolve(String(opt.out));
   if (opt.synthetic != null) {
     const count = Number(opt.synthetic);

@@ -24,25 +24,25 @@ import {
   truncateTrainingLog,
   workerCount,
   SMOKE_SIZES,
-  withArchitectureSizes,
+  resolveModelOptions,
   smokeTrainArgs,
   withSmoke,
 } from '@patchfx/example-common';
 import { auditFiles, discoverPairedSplit } from '@patchfx/data/node';
 import {
   buildPatchDiscriminator,
+  CHECKPOINT_FILES,
   checkpointPreprocessing,
   disposeAdamState,
   isPatchModel,
-  parseModelName,
-  resolveModelConfig,
-  type InitType,
+  modelName,
 } from '@patchfx/models';
 import {
   Adam,
   planMicroBatch,
+  readTrainingState,
   trainPatchDiscriminator,
-  type FitState,
+  type TrainingState,
 } from '@patchfx/models/train';
 import {
   calibrateCheckpoints,
@@ -95,11 +95,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
     '[opt.yml] --real_im_path DIR --fake_im_path DIR [options]',
   );
   const { smoke: _smoke, workers: workersOption, ...raw } = parsed.values;
-  let opt = withArchitectureSizes({ ...raw, isTrain: true });
-  opt = expandName(opt);
+  // The model name is parsed here, once; past this point the resolved config travels.
+  const resolved = resolveModelOptions({ ...raw, isTrain: true });
+  const modelConfig = resolved.model;
+  const opt = expandName(resolved.values);
   const modelKind = opt.model;
-  const which = String(opt.which_model_netD);
-  const patch = isPatchModel(parseModelName(which));
+  const which = modelName(modelConfig);
+  const patch = isPatchModel(modelConfig);
   if (patch !== (modelKind === 'patch_discriminator')) {
     throw new Error(
       `--model ${modelKind} does not fit --which_model_netD ${which}: ` +
@@ -166,20 +168,23 @@ async function main(argv: readonly string[]): Promise<number | void> {
       : `${s}: stopping after the current batch and saving 'latest' (${again} again to quit at once, without saving)`;
   });
   try {
-    const fakeClassId = Number(opt.fake_class_id) as 0 | 1;
+    const { fakeClassId } = modelConfig;
     let model;
-    let resume: { state: FitState; optimizer: Adam } | undefined;
+    let resume: { state: TrainingState; optimizer: Adam } | undefined;
     if (opt.load_model) {
       const tag = String(opt.which_epoch);
       const ck = await loadCheckpoint(join(runDir, tag), {
-        whichModelNetD: which,
+        whichModelNetD: modelConfig,
         withOptimizer: true,
       });
       model = ck.model;
       const optimizer = new Adam({ learningRate: Number(opt.lr), beta1: Number(opt.beta1) });
       if (ck.optimizerState) optimizer.setState(ck.optimizerState);
       disposeAdamState(ck.optimizerState);
-      let state = ck.manifest.state as unknown as FitState;
+      let state = readTrainingState(
+        ck.manifest.state,
+        join(runDir, tag, CHECKPOINT_FILES.manifest),
+      );
       // A numbered checkpoint was saved at the end of its epoch: continue with the next one.
       if (/^\d+$/.test(tag)) state = { ...state, epoch: Number(tag) + 1, stepInEpoch: 0 };
       resume = { state: { ...state, done: false }, optimizer };
@@ -192,12 +197,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         say(`log.jsonl: dropped ${dropped} record(s) past the checkpoint (they run again now)`);
       log({ event: 'resume', from: tag, epoch: state.epoch, step: state.totalSteps });
     } else {
-      const config = resolveModelConfig(which, {
-        fakeClassId,
-        initType: String(opt.init_type) as InitType,
-        seed: Number(opt.seed),
-      });
-      model = buildPatchDiscriminator(config);
+      model = buildPatchDiscriminator(modelConfig);
       log({ event: 'start', name: opt.name, which_model_netD: which, backend: tf.getBackend() });
     }
     const trainThreads = workerCount(String(workersOption), tf.getBackend());

@@ -146,7 +146,7 @@ function count(infos: readonly ImageFileInfo[], key: (i: ImageFileInfo) => strin
  * @param infos - From {@link inspectImage}.
  * @param total - Files on this side when `infos` is a sample of them. @defaultValue `infos.length`
  */
-export function summarizeImages(
+function summarizeImages(
   infos: readonly ImageFileInfo[],
   total: number = infos.length,
 ): DatasetSideSummary {

@@ -42,7 +42,7 @@ export const DEFAULT_METRICS_OPTIONS: Readonly<{
  *
  * @throws When `fakeClassId` is not 0 | 1 or an FPR target is outside [0, 1].
  */
-export function resolveMetricsOptions(options: MetricsOptions = {}): {
+function resolveMetricsOptions(options: MetricsOptions = {}): {
   fakeClassId: 0 | 1;
   fprs: number[];
   decision: DecisionRule | undefined;

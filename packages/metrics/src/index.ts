@@ -63,7 +63,6 @@ export {
 export {
   computeMetrics,
   computeSingleClassMetrics,
-  resolveMetricsOptions,
   DEFAULT_METRICS_OPTIONS,
   type MetricsOptions,
   type MetricsReport,

@@ -1,8 +1,10 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { PatchGrid } from '@patchfx/data';
 import { buildLongXception, buildXception } from './architectures/xception.js';
 import { buildResnet } from './architectures/resnet.js';
 import { initializeWeights } from './init.js';
 import { registerCustomLayers } from './layers/register.js';
+import { outputSize, receptiveField } from './receptive-field.js';
 import {
   modelName,
   resolveModelConfig,
@@ -50,18 +52,9 @@ export function buildPatchDiscriminator(
   config: ModelConfigInput,
   overrides: Partial<Omit<ModelConfig, 'backbone' | 'truncateAt'>> = {},
 ): LayersModel {
-  registerCustomLayers();
   const resolved = resolveModelConfig(config, overrides);
   const name = modelName(resolved);
-  let model: LayersModel;
-  if (resolved.backbone === 'xception') {
-    model = buildXception(resolved.truncateAt as XceptionLayer | 'full', name);
-  } else if (resolved.backbone === 'longxception') {
-    model = buildLongXception(name);
-  } else {
-    const depth = Number(resolved.backbone.slice('resnet'.length)) as ResnetDepth;
-    model = buildResnet(depth, resolved.truncateAt as ResnetLayer | 'full', name);
-  }
+  const model = buildNetwork(resolved);
   initializeWeights(model, {
     initType: resolved.initType,
     gain: resolved.initGain,
@@ -70,6 +63,45 @@ export function buildPatchDiscriminator(
   const metadata: ModelMetadata = { whichModelNetD: name, config: resolved };
   model.setUserDefinedMetadata({ [METADATA_KEY]: metadata });
   return model;
+}
+
+/** The layer graph of a resolved config, weights as the layers create them. */
+function buildNetwork(resolved: ModelConfig): LayersModel {
+  registerCustomLayers();
+  const name = modelName(resolved);
+  if (resolved.backbone === 'xception') {
+    return buildXception(resolved.truncateAt as XceptionLayer | 'full', name);
+  }
+  if (resolved.backbone === 'longxception') return buildLongXception(name);
+  const depth = Number(resolved.backbone.slice('resnet'.length)) as ResnetDepth;
+  return buildResnet(depth, resolved.truncateAt as ResnetLayer | 'full', name);
+}
+
+/**
+ * The patch grid of a patch model variant on square inputs of `inputSize`: receptive field,
+ * stride and offset traced from its layer graph ({@link receptiveField}), and the map side
+ * ({@link outputSize}). Builds the graph to trace it and disposes it.
+ *
+ * @param config - A resolved config, a reference name or a typed config.
+ * @param inputSize - Input side in pixels.
+ * @returns The grid (`@patchfx/data`'s `PatchGrid`, e.g. for `traceCoverage`).
+ * @throws For full-image classifiers, which have no patch map, and inputs too small for one
+ *   patch.
+ *
+ * @example
+ * ```ts doctest
+ * import { patchGrid } from '@patchfx/models';
+ * patchGrid('xception_block2', 128); // => { rf: 43, jump: 8, offset: -18, mapSize: 16 }
+ * ```
+ */
+export function patchGrid(config: ModelConfigInput, inputSize: number): PatchGrid {
+  const model = buildNetwork(resolveModelConfig(config));
+  try {
+    const { rf, jump, offset } = receptiveField(model);
+    return { rf, jump, offset, mapSize: outputSize(model, inputSize)[0] };
+  } finally {
+    model.dispose();
+  }
 }
 
 /**

@@ -23,6 +23,10 @@ export {
   modelName,
   isPatchModel,
   resolveModelConfig,
+  sameArchitecture,
+  referenceSizes,
+  REFERENCE_SIZES,
+  type ReferenceSizes,
   type Backbone,
   type XceptionLayer,
   type ResnetLayer,
@@ -33,6 +37,7 @@ export {
 } from './variants.js';
 export {
   buildPatchDiscriminator,
+  patchGrid,
   getModelMetadata,
   countParams,
   METADATA_KEY,
@@ -65,7 +70,7 @@ export {
   type CheckpointReader,
   type LoadedCheckpoint,
   type LoadCheckpointOptions,
-  type TrainingState,
+  type CheckpointState,
 } from './io/checkpoint.js';
 export { countFlops } from './flops.js';
 export {

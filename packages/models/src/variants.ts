@@ -1,5 +1,9 @@
 /**
- * The model zoo of the reference (spec §1.4–§1.6): names, typed configs and their validation.
+ * The model zoo of the reference (spec §1.4–§1.6): names, typed configs, their validation and
+ * the input sizes the reference trains them at. A model name (`--which_model_netD`) is parsed
+ * here once, at the command-line or file boundary ({@link resolveModelConfig}); past it the
+ * resolved {@link ModelConfig} travels. The patch grid of a variant at a size is
+ * `patchGrid` (build.ts: it traces the built layer graph).
  */
 
 /** Layers after which a truncated Xception can stop (spec §1.4). */
@@ -128,7 +132,7 @@ export function parseModelName(name: string): Pick<ModelConfig, 'backbone' | 'tr
     }
     if (
       (BACKBONES as readonly string[]).includes(backbone) &&
-      backbone.startsWith('resnet') &&
+      isResnet(backbone as Backbone) &&
       (RESNET_LAYERS as readonly string[]).includes(layer)
     ) {
       return { backbone: backbone as Backbone, truncateAt: layer as ResnetLayer };
@@ -154,6 +158,54 @@ export function parseModelName(name: string): Pick<ModelConfig, 'backbone' | 'tr
 export function modelName(config: Pick<ModelConfig, 'backbone' | 'truncateAt'>): string {
   if (config.backbone === 'longxception' || config.truncateAt === 'full') return config.backbone;
   return `${config.backbone}_${config.truncateAt}`;
+}
+
+/** Whether two configs are the same network (backbone and truncation; weights aside). */
+export function sameArchitecture(
+  a: Pick<ModelConfig, 'backbone' | 'truncateAt'>,
+  b: Pick<ModelConfig, 'backbone' | 'truncateAt'>,
+): boolean {
+  return modelName(a) === modelName(b);
+}
+
+/** The input sizes the reference trains a variant at (spec §1.2). */
+export interface ReferenceSizes {
+  /** Shorter side after the resize (`--loadSize`). */
+  readonly loadSize: number;
+  /** Side of the crop the network sees (`--fineSize`). */
+  readonly fineSize: number;
+}
+
+/**
+ * The reference's input sizes per family (spec §1.2): Xception-based nets 333 → 299, ResNets
+ * 256 → 224.
+ */
+export const REFERENCE_SIZES: Readonly<Record<'xception' | 'resnet', ReferenceSizes>> =
+  Object.freeze({
+    xception: Object.freeze({ loadSize: 333, fineSize: 299 }),
+    resnet: Object.freeze({ loadSize: 256, fineSize: 224 }),
+  });
+
+/**
+ * The input sizes the reference trains a variant at: `loadSize`/`fineSize` 333/299 for
+ * `xception*` and `longxception`, 256/224 for `resnet*`.
+ *
+ * @param config - A resolved config (its backbone).
+ * @returns The sizes in pixels.
+ *
+ * @example
+ * ```ts doctest
+ * import { referenceSizes, resolveModelConfig } from '@patchfx/models';
+ * referenceSizes(resolveModelConfig('xception_block2')); // => { loadSize: 333, fineSize: 299 }
+ * referenceSizes(resolveModelConfig('resnet18_layer1')); // => { loadSize: 256, fineSize: 224 }
+ * ```
+ */
+export function referenceSizes(config: Pick<ModelConfig, 'backbone'>): ReferenceSizes {
+  return REFERENCE_SIZES[isResnet(config.backbone) ? 'resnet' : 'xception'];
+}
+
+function isResnet(backbone: Backbone): boolean {
+  return (RESNET_DEPTHS as readonly number[]).some((d) => backbone === `resnet${d}`);
 }
 
 /** Whether the config gives a patch map (truncated) or one prediction per image (full). */
@@ -188,7 +240,7 @@ export function resolveModelConfig(
   oneOf('backbone', BACKBONES, config.backbone);
   if (config.backbone === 'xception') {
     oneOf('truncateAt for xception', [...XCEPTION_LAYERS, 'full'], config.truncateAt);
-  } else if (config.backbone.startsWith('resnet')) {
+  } else if (isResnet(config.backbone)) {
     oneOf('truncateAt for resnet', [...RESNET_LAYERS, 'full'], config.truncateAt);
   } else {
     (config as { truncateAt: string }).truncateAt = 'full';

@@ -7,7 +7,7 @@ import {
   trainPatchDiscriminator,
   type Batch,
   type BatchSource,
-  type FitState,
+  readTrainingState,
 } from '../src/train/index.js';
 import { checkpointSink, loadCheckpoint } from '../src/node/index.js';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ function source(batches: number, onVal?: () => void): BatchSource {
 
 async function loadState(dir: string) {
   const ck = await loadCheckpoint(join(dir, 'latest'), { withOptimizer: true });
-  const state = ck.manifest.state as unknown as FitState;
+  const state = readTrainingState(ck.manifest.state, join(dir, 'latest', 'checkpoint.json'));
   return { ck, state };
 }
 

@@ -10,7 +10,7 @@ import {
   trainPatchDiscriminator,
   type Batch,
   type BatchSource,
-  type FitState,
+  readTrainingState,
 } from '../src/train/index.js';
 import { checkpointSink, loadCheckpoint } from '../src/node/index.js';
 
@@ -131,7 +131,7 @@ describe(`training loop on ${backend}`, () => {
       const lines = readFileSync(join(dir, 'bestval_ep.txt'), 'utf8').trim().split('\n');
       expect(lines[0]).toMatch(/^ep: 0 acc_D_raw_val: [0-9.]+$/);
       const latest = await loadCheckpoint(join(dir, 'latest'), { withOptimizer: true });
-      expect((latest.manifest.state as unknown as FitState).done).toBe(true);
+      expect(readTrainingState(latest.manifest.state, 'latest').done).toBe(true);
       latest.model.dispose();
       disposeAdamState(latest.optimizerState);
     } finally {

@@ -51,7 +51,6 @@ export {
 export {
   createFaceLandmarker,
   resolveFaceLandmarkerConfig,
-  fivePointsFromMesh,
   DEFAULT_FACE_LANDMARKER_CONFIG,
   type FaceLandmarker,
   type FaceLandmarkerConfig,

@@ -7,7 +7,7 @@ import { auditDataset, inspectImage, type DatasetAudit, type ImageFileInfo } fro
  * @param path - The file.
  * @returns Its facts; `error` is set when it cannot be read.
  */
-export async function inspectImageFile(path: string): Promise<ImageFileInfo> {
+async function inspectImageFile(path: string): Promise<ImageFileInfo> {
   try {
     return inspectImage(new Uint8Array(await readFile(path)), path);
   } catch (e) {

@@ -19,7 +19,7 @@ export {
   type BatchLoaderOptions,
   type LoadedBatch,
 } from './loader.js';
-export { auditFiles, inspectImageFile, type AuditFilesOptions } from './audit-files.js';
+export { auditFiles, type AuditFilesOptions } from './audit-files.js';
 export { startWorker, workerScriptBeside, type WorkerScript } from './worker-thread.js';
 export {
   synthesizeDataset,

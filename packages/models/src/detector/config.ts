@@ -3,10 +3,11 @@
  */
 import { resolveAverageMode, type ImageAverageMode } from '@patchfx/metrics';
 import type {
-  CheckpointManifest,
   CheckpointPreprocessing,
   CheckpointReader,
+  LoadedCheckpoint,
 } from '../io/checkpoint.js';
+import { modelName, referenceSizes } from '../variants.js';
 import { checkCalibration, type DetectorCalibration } from './decision.js';
 import type { ResolvedSizes } from './preprocess.js';
 
@@ -18,8 +19,8 @@ export interface DetectorConfig {
   /**
    * Shorter side after the Lanczos resize (`--loadSize`); patch models then see the centre
    * `loadSize × loadSize` square. `null`: what the checkpoint records (`checkpoint.json`),
-   * else the run's `opt.yml`, else the architecture's reference size (see
-   * {@link defaultInputSize}).
+   * else the run's `opt.yml`, else the architecture's reference crop size (`fineSize` of
+   * `referenceSizes`: 299 for Xception-based models, 224 for ResNets).
    * @defaultValue null
    */
   readonly loadSize: number | null;
@@ -133,25 +134,6 @@ export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): Det
 }
 
 /**
- * The input size a model gets when neither the options nor an `opt.yml` give one: the
- * reference scripts' training size, 299 for Xception-based models and 224 for ResNets
- * (loadSize = fineSize).
- *
- * @param whichModelNetD - The model name, e.g. `'xception_block2'`.
- * @returns The side in pixels.
- *
- * @example
- * ```ts doctest
- * import { defaultInputSize } from '@patchfx/models/detector';
- * defaultInputSize('xception_block2'); // => 299
- * defaultInputSize('resnet18_layer1'); // => 224
- * ```
- */
-export function defaultInputSize(whichModelNetD: string): number {
-  return whichModelNetD.startsWith('resnet') ? 224 : 299;
-}
-
-/**
  * Reads `loadSize` and `fineSize` from the text of an `opt.yml` (the flat `key: value` file the
  * train program writes beside its checkpoints). Other keys are ignored.
  *
@@ -194,12 +176,14 @@ async function readOptYml(
 /**
  * Resolves a detector's preprocessing sizes: the `loadSize`/`fineSize` options, else what the
  * checkpoint records (`manifest.preprocessing`), else an `opt.yml` in the checkpoint folder or
- * its parent (read through `read`), else the architecture's reference size. A checkpoint that
+ * its parent (read through `read`), else the architecture's reference crop size (`fineSize` of
+ * `referenceSizes`, for loadSize and fineSize alike). A checkpoint that
  * records no preprocessing (saved by an older patchfx) gets a warning saying what was assumed
  * and from where, unless the options give the size.
  *
  * @param config - The detector config (its `loadSize`/`fineSize`).
- * @param manifest - The checkpoint's manifest, or `null` for a bare `model.json`.
+ * @param checkpoint - The loaded checkpoint: its manifest (the stored preprocessing) and the
+ *   model's config.
  * @param read - Reads `opt.yml` beside the checkpoint; none: not looked for.
  * @param where - The checkpoint's path or URL, for the warning.
  * @param onWarning - Where the warning goes.
@@ -207,12 +191,12 @@ async function readOptYml(
  */
 export async function resolveDetectorSizes(
   config: Pick<DetectorConfig, 'loadSize' | 'fineSize'>,
-  manifest: Pick<CheckpointManifest, 'whichModelNetD' | 'preprocessing'> | null,
+  checkpoint: Pick<LoadedCheckpoint, 'manifest' | 'metadata'>,
   read: CheckpointReader | null,
   where: string | null,
   onWarning: OnWarning,
 ): Promise<ResolvedSizes> {
-  const stored: CheckpointPreprocessing | undefined = manifest?.preprocessing;
+  const stored: CheckpointPreprocessing | undefined = checkpoint.manifest.preprocessing;
   if (config.loadSize !== null) {
     let fine = config.fineSize ?? stored?.fineSize;
     if (fine === undefined && read) fine = (await readOptYml(read)).fineSize;
@@ -226,7 +210,8 @@ export async function resolveDetectorSizes(
     };
   }
   const yml = read ? await readOptYml(read) : {};
-  const name = manifest?.whichModelNetD ?? '';
+  const model = checkpoint.metadata.config;
+  const reference = referenceSizes(model).fineSize;
   const sizes: ResolvedSizes =
     yml.loadSize !== undefined
       ? {
@@ -235,14 +220,14 @@ export async function resolveDetectorSizes(
           sizeSource: 'opt.yml',
         }
       : {
-          loadSize: defaultInputSize(name),
-          fineSize: config.fineSize ?? defaultInputSize(name),
+          loadSize: reference,
+          fineSize: config.fineSize ?? reference,
           sizeSource: 'default',
         };
   const from =
     sizes.sizeSource === 'opt.yml'
       ? `the ${yml.file === 'opt.yml' ? 'opt.yml in the folder' : 'opt.yml of the run folder above it'}`
-      : `the reference size of ${name || 'the architecture'} (opt.yml not found)`;
+      : `the reference size of ${modelName(model)} (opt.yml not found)`;
   const what = where ? `checkpoint '${where}'` : 'the model';
   onWarning(
     `${what} does not record its preprocessing (saved by an older patchfx, or a bare model.json): ` +

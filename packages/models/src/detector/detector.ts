@@ -439,7 +439,7 @@ function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
  * Preprocessing size: `options.loadSize`/`fineSize`, else what the checkpoint records (its
  * `checkpoint.json`: the train and convert programs write it), else the `loadSize`/`fineSize`
  * of an `opt.yml` in the checkpoint folder or its parent (the run folder), else the
- * architecture's reference size (`defaultInputSize`); the last two warn (`onWarning`) that the
+ * architecture's reference size (`referenceSizes`); the last two warn (`onWarning`) that the
  * size was assumed. `detection.preprocessing` records which (`sizeSource`).
  *
  * Decision: the checkpoint's stored calibration (the train program fits one on its validation
@@ -519,7 +519,7 @@ export async function loadDetector(
     );
   }
   try {
-    const sizes = await resolveDetectorSizes(config, checkpoint.manifest, read, where, onWarning);
+    const sizes = await resolveDetectorSizes(config, checkpoint, read, where, onWarning);
     const calibration = chooseCalibration(rest, checkpoint.manifest.calibration);
     return new Detector(checkpoint, {
       config: { ...config, calibration },

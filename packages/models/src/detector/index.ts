@@ -21,7 +21,6 @@ export type {
 export {
   DEFAULT_DETECTOR_CONFIG,
   resolveDetectorConfig,
-  defaultInputSize,
   readOptYmlSizes,
   resolveDetectorSizes,
   chooseCalibration,

@@ -4,6 +4,7 @@ import { METADATA_KEY, getModelMetadata, type ModelMetadata } from '../build.js'
 import { checkCalibration, type DetectorCalibration } from '../detector/decision.js';
 import { registerCustomLayers } from '../layers/register.js';
 import type { Adam, AdamState } from '../train/adam.js';
+import { modelName, resolveModelConfig, sameArchitecture, type ModelConfig } from '../variants.js';
 
 /** Format tag written into every checkpoint's `checkpoint.json`. */
 export const CHECKPOINT_FORMAT = 'patchfx-checkpoint';
@@ -19,8 +20,12 @@ export const CHECKPOINT_FILES = Object.freeze({
   optimizerWeights: 'optimizer.bin',
 });
 
-/** Training progress saved with a checkpoint (JSON). */
-export type TrainingState = Readonly<Record<string, unknown>>;
+/**
+ * The `state` a checkpoint stores (JSON): what the caller gives. The training loop stores its
+ * `TrainingState` (`@patchfx/models/train`; `readTrainingState` validates it when read back),
+ * a converted checkpoint what the `.pth` said.
+ */
+export type CheckpointState = Readonly<Record<string, unknown>>;
 
 /**
  * How training cropped to `fineSize`: `'center'` (the default), `'random'` (`--random_crop`),
@@ -167,7 +172,7 @@ function checkTrainingRecord(value: unknown, what: string): TrainingRecord {
 export interface CheckpointContents {
   readonly model: LayersModel;
   readonly optimizer?: Adam;
-  readonly state?: TrainingState;
+  readonly state?: CheckpointState;
   /** The preprocessing the model was trained with ({@link checkpointPreprocessing}). */
   readonly preprocessing?: CheckpointPreprocessing;
   /** A calibration of this model (`fitCalibration`; the train program stores one). */
@@ -183,7 +188,7 @@ export interface CheckpointManifest {
   readonly whichModelNetD: string;
   readonly hasOptimizer: boolean;
   readonly savedAt: string;
-  readonly state: TrainingState;
+  readonly state: CheckpointState;
   /** The preprocessing the model was trained with; absent in checkpoints of older patchfx. */
   readonly preprocessing?: CheckpointPreprocessing;
   /** The calibration the detector uses unless told otherwise; absent when never calibrated. */
@@ -203,10 +208,10 @@ export interface LoadedCheckpoint {
 /** Options of checkpoint loaders. */
 export interface LoadCheckpointOptions {
   /**
-   * The architecture the caller expects (`--which_model_netD`). Loading a checkpoint of another
-   * architecture is then an error naming both.
+   * The architecture the caller expects: its name (`--which_model_netD`) or resolved config.
+   * Loading a checkpoint of another architecture is then an error naming both.
    */
-  readonly whichModelNetD?: string;
+  readonly whichModelNetD?: string | ModelConfig;
   /** Also load the optimizer state, if saved. @defaultValue false */
   readonly withOptimizer?: boolean;
 }
@@ -358,11 +363,22 @@ export async function decodeCheckpoint(
       `checkpoint '${where}' has format version ${manifest.version}; this patchfx reads up to ${CHECKPOINT_VERSION}: upgrade patchfx`,
     );
   }
-  if (options.whichModelNetD && options.whichModelNetD !== manifest.whichModelNetD) {
-    throw new Error(
-      `checkpoint '${where}' holds a '${manifest.whichModelNetD}' model, but '${options.whichModelNetD}' was asked for: ` +
-        `use --which_model_netD ${manifest.whichModelNetD}, or point at a '${options.whichModelNetD}' checkpoint`,
-    );
+  // The stored name is parsed once, here.
+  let stored: ModelConfig;
+  try {
+    stored = resolveModelConfig(manifest.whichModelNetD);
+  } catch (e) {
+    throw new Error(`${damaged}: whichModelNetD: ${(e as Error).message}`);
+  }
+  if (options.whichModelNetD) {
+    const asked = resolveModelConfig(options.whichModelNetD);
+    if (!sameArchitecture(asked, stored)) {
+      const name = modelName(asked);
+      throw new Error(
+        `checkpoint '${where}' holds a '${manifest.whichModelNetD}' model, but '${name}' was asked for: ` +
+          `use --which_model_netD ${manifest.whichModelNetD}, or point at a '${name}' checkpoint`,
+      );
+    }
   }
   const modelJson = parseJson<tf.io.ModelJSON>(
     await need(CHECKPOINT_FILES.model),

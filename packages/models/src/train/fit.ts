@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { TrainingState } from '../io/checkpoint.js';
 import { Adam, type AdamConfig } from './adam.js';
-import { PlateauScheduler, selectAndStop, type LrPolicy, type PlateauState } from './schedule.js';
+import { PlateauScheduler, selectAndStop, type LrPolicy } from './schedule.js';
 import { resolveStepFunctions, type StepFunctions, type StepResult } from './step.js';
+import type { CheckpointState } from '../io/checkpoint.js';
+import type { TrainingState } from './state.js';
 
 /** One batch from a data source. Tensors are owned (and disposed) by the training loop. */
 export interface Batch {
@@ -29,26 +30,10 @@ export interface BatchSource {
 export interface CheckpointSink {
   save(
     tag: string,
-    contents: { model: LayersModel; optimizer: Adam; state: TrainingState },
+    contents: { model: LayersModel; optimizer: Adam; state: CheckpointState },
   ): Promise<void>;
   /** Called when `bestval` improves (the reference appends to `bestval_ep.txt`). */
   onBestVal?(epoch: number, value: number): Promise<void>;
-}
-
-/** Training progress: what a checkpoint stores to resume. */
-export interface FitState {
-  /** Current epoch (0-based). */
-  readonly epoch: number;
-  /** Batches already done in the current epoch. */
-  readonly stepInEpoch: number;
-  /** Batches done in total. */
-  readonly totalSteps: number;
-  readonly bestValMetric: number;
-  readonly bestValEpoch: number;
-  readonly learningRate: number;
-  readonly plateau?: PlateauState;
-  readonly done?: boolean;
-  readonly stopReason?: string;
 }
 
 /** Construction config of {@link trainPatchDiscriminator}; defaults are the reference's. */
@@ -121,7 +106,7 @@ export interface EpochLog {
 export interface FitCallbacks {
   onStep?(log: StepLog): void | Promise<void>;
   onEpochEnd?(log: EpochLog): void | Promise<void>;
-  onCheckpoint?(tag: string, state: FitState): void | Promise<void>;
+  onCheckpoint?(tag: string, state: TrainingState): void | Promise<void>;
 }
 
 /** Everything {@link trainPatchDiscriminator} needs. */
@@ -131,7 +116,7 @@ export interface FitOptions {
   readonly checkpoints?: CheckpointSink;
   readonly config?: Partial<FitConfig>;
   /** Resume from a saved state (and optimizer state). */
-  readonly resume?: { readonly state: FitState; readonly optimizer?: Adam };
+  readonly resume?: { readonly state: TrainingState; readonly optimizer?: Adam };
   /**
    * The step functions to call, e.g. a data-parallel trainer from `createDataParallel`
    * (`@patchfx/models/node`), which has all three.
@@ -149,7 +134,7 @@ export interface FitOptions {
 
 /** Result of {@link trainPatchDiscriminator}. */
 export interface FitResult {
-  readonly state: FitState;
+  readonly state: TrainingState;
   readonly stopReason: string;
 }
 
@@ -204,7 +189,7 @@ export async function trainPatchDiscriminator(
   const steps = resolveStepFunctions(options.steps);
   const optimizer = options.resume?.optimizer ?? new Adam(config.adam);
   const plateau = new PlateauScheduler(config.lrPolicy === 'plateau' ? config.patience : Infinity);
-  let state: FitState = options.resume?.state ?? {
+  let state: TrainingState = options.resume?.state ?? {
     epoch: 0,
     stepInEpoch: 0,
     totalSteps: 0,
@@ -214,11 +199,11 @@ export async function trainPatchDiscriminator(
   };
   optimizer.learningRate = state.learningRate;
   if (state.plateau) plateau.setState(state.plateau);
-  const snapshot = (s: FitState): FitState => ({ ...s, plateau: plateau.getState() });
-  const save = async (tag: string, s: FitState) => {
+  const snapshot = (s: TrainingState): TrainingState => ({ ...s, plateau: plateau.getState() });
+  const save = async (tag: string, s: TrainingState) => {
     if (!checkpoints) return;
     const st = snapshot(s);
-    await checkpoints.save(tag, { model, optimizer, state: st as unknown as TrainingState });
+    await checkpoints.save(tag, { model, optimizer, state: st });
     await callbacks.onCheckpoint?.(tag, st);
   };
   const { signal } = options;

@@ -45,7 +45,6 @@ export {
   type Batch,
   type BatchSource,
   type CheckpointSink,
-  type FitState,
   type FitConfig,
   type FitOptions,
   type FitResult,
@@ -53,6 +52,7 @@ export {
   type StepLog,
   type EpochLog,
 } from './fit.js';
+export { readTrainingState, type TrainingState } from './state.js';
 export {
   estimateTrainingMemory,
   wasmHeapBytes,

@@ -47,7 +47,7 @@ export interface FaceLandmarks {
 }
 
 /** The five alignment points of a FaceMesh result. */
-export function fivePointsFromMesh(mesh: readonly Point[]): FivePoints {
+function fivePointsFromMesh(mesh: readonly Point[]): FivePoints {
   return {
     leftEye: meanPoint(EYE_CENTER_POINTS.left.map((k) => mesh[k])),
     rightEye: meanPoint(EYE_CENTER_POINTS.right.map((k) => mesh[k])),

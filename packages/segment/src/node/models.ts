@@ -35,16 +35,8 @@ function installedModelDirs(): string[] {
  * @param modelBasePath - A folder, or `null` for the installed packages.
  * @returns The folder's absolute path.
  * @throws When the file is not found; the message says what to install.
- *
- * @example
- * ```ts doctest
- * import { existsSync } from 'node:fs';
- * import { join } from 'node:path';
- * import { findModelDir } from '@patchfx/segment/node';
- * existsSync(join(findModelDir('facemesh.json'), 'facemesh.bin')); // => true
- * ```
  */
-export function findModelDir(file: string, modelBasePath: string | null = null): string {
+function findModelDir(file: string, modelBasePath: string | null = null): string {
   if (modelBasePath !== null) {
     const dir = resolve(modelBasePath);
     if (!existsSync(join(dir, file))) {
@@ -71,7 +63,7 @@ export function findModelDir(file: string, modelBasePath: string | null = null):
  * @param path - The `model.json` file.
  * @returns The handler; loading throws with the file named when a file is missing or invalid.
  */
-export function graphModelFileHandler(path: string): tf.io.IOHandler {
+function graphModelFileHandler(path: string): tf.io.IOHandler {
   return {
     load: async () => {
       let json: {

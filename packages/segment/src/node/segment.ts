@@ -50,7 +50,7 @@ export async function readLabelMapFile(imagePath: string): Promise<PartMap> {
 }
 
 /** The runtime `createSegmenter` uses in Node: installed model files, image and label-map files. */
-export function nodeSegmenterRuntime(modelBasePath: string | null = null): SegmenterRuntime {
+function nodeSegmenterRuntime(modelBasePath: string | null = null): SegmenterRuntime {
   return {
     loadModel: fileModelLoader(modelBasePath),
     loadImage: (path: string) => loadImageFile(path),
