@@ -4,7 +4,7 @@
  * Browser-safe; Node file IO and worker-thread loading are under `@patchfx/data/node`.
  */
 export { createImage, ImageDecodeError, type RgbImage } from './image.js';
-export { createRng, type Rng } from './random.js';
+export { createRng, uniformStream, mixSeeds, type Rng, type UniformStream } from './random.js';
 export { crc32 } from './crc32.js';
 export {
   sniffImageFormat,

@@ -13,7 +13,6 @@ import {
   renderScene,
   resolveSyntheticConfig,
   runGeneratorStage,
-  sceneRng,
   SYNTHETIC_PARTS,
   syntheticPartIds,
   synthesizeSample,
@@ -26,6 +25,7 @@ import {
   synthesizeDataset,
 } from '../src/synthetic/node.js';
 import { encodePng } from '../src/decode/png-encode.js';
+import { uniformStream } from '../src/random.js';
 import { decodePng } from '../src/synthetic/png.js';
 
 const temp = makeTempDir('patchfx-synthetic-');
@@ -204,9 +204,9 @@ describe('option validation lists the allowed values', () => {
 
 describe('scenes and label maps', () => {
   test('renderScene is a pure function of the random sequence', () => {
-    const a = renderScene({ size: 64 }, sceneRng(11));
-    const b = renderScene({ size: 64 }, sceneRng(11));
-    const c = renderScene({ size: 64 }, sceneRng(12));
+    const a = renderScene({ size: 64 }, uniformStream(11));
+    const b = renderScene({ size: 64 }, uniformStream(11));
+    const c = renderScene({ size: 64 }, uniformStream(12));
     expect(Buffer.from(a.rgb.buffer).equals(Buffer.from(b.rgb.buffer))).toBe(true);
     expect(Buffer.from(a.labels).equals(Buffer.from(b.labels))).toBe(true);
     expect(Buffer.from(a.labels).equals(Buffer.from(c.labels))).toBe(false);
@@ -340,14 +340,14 @@ describe('generator traces', () => {
   }
 
   test('applyGeneratorTrace with no parts leaves the scene untouched', () => {
-    const scene = renderScene({ size: 32 }, sceneRng(1));
+    const scene = renderScene({ size: 32 }, uniformStream(1));
     const { rgb, mask } = applyGeneratorTrace(scene, { tracedParts: [] });
     expect(mask.every((m) => m === 0)).toBe(true);
     expect(Array.from(rgb)).toEqual(Array.from(scene.rgb));
   });
 
   test('traced pixels do not depend on the untraced parts: no colour bleeds across the mask edge', () => {
-    const scene = renderScene({ size: 64 }, sceneRng(3));
+    const scene = renderScene({ size: 64 }, uniformStream(3));
     const a = applyGeneratorTrace(scene, { tracedParts: ['hair', 'background'], strength: 3 });
     // Paint every untraced pixel (face, neck, clothes, …) saturated red: the stage's output
     // inside the mask must not change, down to the last bit.
@@ -440,7 +440,7 @@ describe('ground-truth file names', () => {
 
 describe('PNG writer and reader', () => {
   test('round trip, and pngjs agrees', () => {
-    const rng = sceneRng(9);
+    const rng = uniformStream(9);
     for (const channels of [1, 3] as const) {
       const data = Uint8Array.from({ length: 7 * 5 * channels }, () => Math.floor(rng() * 256));
       const bytes = encodePng({ width: 7, height: 5, channels, data }, { level: 9 });

@@ -2,10 +2,10 @@
  * Bootstrap confidence intervals for average precision: seeded, stratified (both classes keep
  * their sizes in every resample, so AP is always defined), percentile intervals.
  */
+import { createRng } from '@patchfx/data';
 import type { BinaryMetricOptions } from './average-precision.js';
 import { apFromCumulative } from './internal/curves.js';
 import { rankScores } from './internal/ranking.js';
-import { Xoshiro128 } from './internal/rng.js';
 
 /** Per-call options of {@link bootstrapAveragePrecision}. */
 export interface BootstrapOptions extends BinaryMetricOptions {
@@ -90,8 +90,8 @@ function quantileSorted(a: Float64Array, q: number): number {
  * present and every resample has the data's class ratio (AP depends on it). The AP of a
  * resample is exactly sklearn's AP of the resampled arrays (ties included); it is computed from
  * per-threshold counts, O(n) per resample after one sort. The interval is the percentile
- * interval, with NumPy's default linear quantile. The PRNG is xoshiro128** seeded with
- * `seed`.
+ * interval, with NumPy's default linear quantile. The draws are `createRng(seed).int(0, n − 1)`
+ * of `@patchfx/data` (sfc32, unbiased).
  *
  * @param yTrue - Labels, two distinct values (usually 0/1).
  * @param scores - Scores, higher = more positive.
@@ -119,7 +119,7 @@ export function bootstrapAveragePrecision(
   const r = rankScores(yTrue, scores, o.posLabel, 'bootstrapAveragePrecision');
   const g = r.tps.length;
   const estimate = apFromCumulative(r.tps, r.fps, g);
-  const rng = new Xoshiro128(o.seed);
+  const rng = createRng(o.seed);
   const nPos = r.posGroup.length;
   const nNeg = r.negGroup.length;
   const posCount = new Float64Array(g);
@@ -130,8 +130,8 @@ export function bootstrapAveragePrecision(
   for (let it = 0; it < o.iterations; it++) {
     posCount.fill(0);
     negCount.fill(0);
-    for (let k = 0; k < nPos; k++) posCount[r.posGroup[rng.nextInt(nPos)]]++;
-    for (let k = 0; k < nNeg; k++) negCount[r.negGroup[rng.nextInt(nNeg)]]++;
+    for (let k = 0; k < nPos; k++) posCount[r.posGroup[rng.int(0, nPos - 1)]]++;
+    for (let k = 0; k < nNeg; k++) negCount[r.negGroup[rng.int(0, nNeg - 1)]]++;
     // Thresholds whose samples were all left out vanish, as they would from the resample.
     let m = 0;
     let tp = 0;

@@ -10,7 +10,6 @@ export {
   syntheticPartIds,
   type SyntheticPart,
 } from './parts.js';
-export { sceneRng, mixSeeds, type SceneRng } from './rng.js';
 export {
   renderScene,
   resolveSceneOptions,
@@ -46,7 +45,6 @@ export {
   traceCoverage,
   nyquistEnergy,
   psnr,
-  XCEPTION_BLOCK2_GRID_128,
   type PatchGrid,
   type TraceCoverage,
 } from './analysis.js';

@@ -1,7 +1,7 @@
 /**
  * Value-noise texture fields for the synthetic scenes. @internal
  */
-import type { SceneRng } from './rng.js';
+import type { UniformStream } from '../random.js';
 
 /**
  * A fractal value-noise field over a `size`×`size` image, roughly in [-1, 1].
@@ -12,7 +12,11 @@ import type { SceneRng } from './rng.js';
  * @returns Row-major field, `size * size` values.
  * @internal
  */
-export function noiseField(rng: SceneRng, size: number, cells: readonly number[]): Float32Array {
+export function noiseField(
+  rng: UniformStream,
+  size: number,
+  cells: readonly number[],
+): Float32Array {
   const out = new Float32Array(size * size);
   let amp = 1;
   let total = 0;

@@ -3,7 +3,7 @@
  * index): the unit from which the dataset writer and in-memory demos are built.
  */
 import { SYNTHETIC_PARTS, type SyntheticPart } from './parts.js';
-import { mixSeeds, sceneRng } from './rng.js';
+import { mixSeeds, uniformStream } from '../random.js';
 import { renderScene, resolveSceneOptions } from './scene.js';
 import { applySensorNoise } from './sensor.js';
 import {
@@ -157,18 +157,18 @@ export function synthesizeSample(
   const salt = CLASS_SALT[kind];
   const scene = renderScene(
     { size: c.size, hatProbability: c.hatProbability, zoom: c.zoom },
-    sceneRng(mixSeeds(c.seed, salt, index, 1)),
+    uniformStream(mixSeeds(c.seed, salt, index, 1)),
   );
   const noiseSeed = mixSeeds(c.seed, salt, index, 2);
   if (kind === 'real') {
-    const rgb = applySensorNoise(scene.rgb, sceneRng(noiseSeed));
+    const rgb = applySensorNoise(scene.rgb, uniformStream(noiseSeed));
     return { kind, index, size: c.size, rgb, labels: scene.labels, trace: null };
   }
   const stage =
     options.stage ??
     createGeneratorStage({ kernelSize: c.kernelSize, strength: c.strength, seed: c.seed });
   const traced = applyGeneratorTrace(scene, { stage, tracedParts: c.tracedParts });
-  const rgb = applySensorNoise(traced.rgb, sceneRng(noiseSeed));
+  const rgb = applySensorNoise(traced.rgb, uniformStream(noiseSeed));
   const sample: SyntheticSample = {
     kind,
     index,
@@ -178,7 +178,7 @@ export function synthesizeSample(
     trace: traced.mask,
   };
   if (!options.withClean) return sample;
-  return { ...sample, clean: applySensorNoise(scene.rgb, sceneRng(noiseSeed)) };
+  return { ...sample, clean: applySensorNoise(scene.rgb, uniformStream(noiseSeed)) };
 }
 
 /**

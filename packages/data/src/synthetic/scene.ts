@@ -4,7 +4,8 @@
  */
 import { noiseField } from './noise.js';
 import { SYNTHETIC_PARTS } from './parts.js';
-import { gaussian, pick, uniform, type SceneRng } from './rng.js';
+import type { UniformStream } from '../random.js';
+import { gaussian, pick, uniform } from './rng.js';
 
 /** Scene options (all optional when passed to {@link renderScene}). */
 export interface SceneOptions {
@@ -120,7 +121,7 @@ function scale(a: Rgb, s: number): Rgb {
   return [a[0] * s, a[1] * s, a[2] * s];
 }
 
-function jitter(rng: SceneRng, c: Rgb, amount: number): Rgb {
+function jitter(rng: UniformStream, c: Rgb, amount: number): Rgb {
   return [
     c[0] * (1 + amount * (rng() * 2 - 1)),
     c[1] * (1 + amount * (rng() * 2 - 1)),
@@ -129,7 +130,7 @@ function jitter(rng: SceneRng, c: Rgb, amount: number): Rgb {
 }
 
 /** A random colour, pulled part-way towards its own grey so that it stays plausible. */
-function randomColour(rng: SceneRng, lo: number, hi: number): Rgb {
+function randomColour(rng: UniformStream, lo: number, hi: number): Rgb {
   const c: Rgb = [uniform(rng, lo, hi), uniform(rng, lo, hi), uniform(rng, lo, hi)];
   const grey = (c[0] + c[1] + c[2]) / 3;
   return mix(c, [grey, grey, grey], uniform(rng, 0.2, 0.6));
@@ -142,7 +143,7 @@ function clamp(x: number, lo: number, hi: number): number {
 type HairStyle = 'short' | 'medium' | 'long';
 
 /** Everything random about one portrait, in units of a 128-px image. */
-function sampleLayout(rng: SceneRng, hatProbability: number) {
+function sampleLayout(rng: UniformStream, hatProbability: number) {
   const cx = 64 + clamp(gaussian(rng) * 4, -9, 9);
   const cy = uniform(rng, 54, 62);
   const a = uniform(rng, 17.5, 21.5);
@@ -308,13 +309,13 @@ function sampleLayout(rng: SceneRng, hatProbability: number) {
  *
  * @example
  * ```ts doctest
- * import { renderScene, sceneRng, SYNTHETIC_PARTS } from '@patchfx/data';
- * const scene = renderScene({ size: 64 }, sceneRng(3));
+ * import { renderScene, uniformStream, SYNTHETIC_PARTS } from '@patchfx/data';
+ * const scene = renderScene({ size: 64 }, uniformStream(3));
  * scene.rgb.length; // => 64 * 64 * 3
  * SYNTHETIC_PARTS[scene.labels[0]]; // => 'background'
  * ```
  */
-export function renderScene(options: Partial<SceneOptions>, rng: SceneRng): SyntheticScene {
+export function renderScene(options: Partial<SceneOptions>, rng: UniformStream): SyntheticScene {
   const { size, hatProbability, zoom } = resolveSceneOptions(options);
   const L = sampleLayout(rng, hatProbability);
   const S = size / 128;

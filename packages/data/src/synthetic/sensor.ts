@@ -3,7 +3,8 @@
  * Gaussian noise, then 8-bit quantisation. Applying the same process to reals and fakes keeps
  * noise from being a shortcut.
  */
-import { uniform, type SceneRng } from './rng.js';
+import type { UniformStream } from '../random.js';
+import { uniform } from './rng.js';
 
 /**
  * Adds sensor noise and quantises to 8 bits. Per image, a read-noise level
@@ -19,13 +20,13 @@ import { uniform, type SceneRng } from './rng.js';
  *
  * @example
  * ```ts doctest
- * import { applySensorNoise, sceneRng } from '@patchfx/data';
- * const out = applySensorNoise(new Float32Array(1000).fill(0.5), sceneRng(1));
+ * import { applySensorNoise, uniformStream } from '@patchfx/data';
+ * const out = applySensorNoise(new Float32Array(1000).fill(0.5), uniformStream(1));
  * out.length; // => 1000
  * Math.abs(out.reduce((s, v) => s + v, 0) / 1000 - 127.5) < 1; // => true
  * ```
  */
-export function applySensorNoise(rgb: Float32Array, rng: SceneRng): Uint8Array {
+export function applySensorNoise(rgb: Float32Array, rng: UniformStream): Uint8Array {
   const read = uniform(rng, 1, 2.5);
   const shot = uniform(rng, 0, 3);
   const read2 = read * read;

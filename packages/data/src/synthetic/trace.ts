@@ -5,7 +5,8 @@
  * at the Nyquist frequencies (Odena et al., "Deconvolution and checkerboard artifacts", 2016).
  */
 import { SYNTHETIC_PARTS, syntheticPartIds, type SyntheticPart } from './parts.js';
-import { gaussian, mixSeeds, sceneRng } from './rng.js';
+import { mixSeeds, uniformStream } from '../random.js';
+import { gaussian } from './rng.js';
 import type { SyntheticScene } from './scene.js';
 
 /** Kernel sizes of the transposed convolution (stride 2, padding 1). */
@@ -132,7 +133,7 @@ function phaseTaps(k: TraceKernelSize, phase: number): number[] {
  */
 export function createGeneratorStage(config: Partial<TraceConfig> = {}): GeneratorStage {
   const { kernelSize: k, strength, seed } = resolveTraceConfig(config);
-  const rng = sceneRng(mixSeeds(seed, 0x7e57));
+  const rng = uniformStream(mixSeeds(seed, 0x7e57));
   const base = baseKernel(k);
   const kernels: number[][] = [];
   const biasKernels: number[][] = [];
@@ -325,8 +326,8 @@ export function extendTracedLayer(rgb: Float32Array, size: number, mask: Uint8Ar
  *
  * @example
  * ```ts doctest
- * import { applyGeneratorTrace, renderScene, sceneRng, SYNTHETIC_PARTS } from '@patchfx/data';
- * const scene = renderScene({ size: 64 }, sceneRng(5));
+ * import { applyGeneratorTrace, renderScene, uniformStream, SYNTHETIC_PARTS } from '@patchfx/data';
+ * const scene = renderScene({ size: 64 }, uniformStream(5));
  * const { mask } = applyGeneratorTrace(scene, { tracedParts: ['hair'] });
  * mask.every((m, i) => m === (SYNTHETIC_PARTS[scene.labels[i]] === 'hair' ? 1 : 0)); // => true
  * ```
