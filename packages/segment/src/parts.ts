@@ -1,13 +1,13 @@
 /**
- * Face-part names: the 19 labels of the CelebAMask-HQ face parser the reference used and the 11
- * clusters `segmenter.py` groups them into (spec §7.1), as data.
+ * Face parts, owned here: the 11 clusters `segmenter.py` groups the face parser's labels into
+ * (spec §7.1), their display colours, the 19 labels of the CelebAMask-HQ face parser the
+ * reference used, and the label → cluster table. The synthetic benchmark of `@patchfx/data`
+ * names its scene regions with these cluster names (label maps are read by name, see
+ * `readLabelMapFile`).
  */
-import { SYNTHETIC_PART_COLORS, SYNTHETIC_PARTS } from '@patchfx/data';
 
 /**
- * The 11 face-part clusters of the reference's `segmenter.py` (spec §7.1), in the order of the
- * synthetic benchmark's label ids (`SYNTHETIC_PARTS` of `@patchfx/data`), so a synthetic label
- * id is a cluster index.
+ * The 11 face-part clusters of the reference's `segmenter.py` (spec §7.1).
  *
  * @example
  * ```ts doctest
@@ -16,7 +16,19 @@ import { SYNTHETIC_PART_COLORS, SYNTHETIC_PARTS } from '@patchfx/data';
  * FACE_PARTS.indexOf('hair'); // => 9
  * ```
  */
-export const FACE_PARTS = SYNTHETIC_PARTS; // one list: the synthetic benchmark labels with these ids
+export const FACE_PARTS = Object.freeze([
+  'background',
+  'skin',
+  'brows',
+  'eye',
+  'ear',
+  'nose',
+  'mouth',
+  'neck',
+  'clothes',
+  'hair',
+  'hat',
+] as const);
 
 /** One face-part cluster name. */
 export type FacePart = (typeof FACE_PARTS)[number];
@@ -118,14 +130,29 @@ export function clusterOf(label: string): FacePart {
 }
 
 /**
- * Display colours (RGB 0–255) of the 11 clusters, indexed like {@link FACE_PARTS}; the same
- * colours as the synthetic benchmark's `SYNTHETIC_PART_COLORS`.
+ * Display colours (RGB 0–255) of the 11 clusters, indexed like {@link FACE_PARTS}.
  *
  * @example
  * ```ts doctest
  * import { FACE_PART_COLORS } from '@patchfx/segment';
  * FACE_PART_COLORS.length; // => 11
+ * FACE_PART_COLORS[0]; // => [0, 0, 0]
  * ```
  */
-export const FACE_PART_COLORS: readonly (readonly [number, number, number])[] =
-  SYNTHETIC_PART_COLORS;
+export const FACE_PART_COLORS: readonly (readonly [number, number, number])[] = Object.freeze(
+  (
+    [
+      [0, 0, 0], // background
+      [230, 190, 150], // skin
+      [120, 60, 20], // brows
+      [40, 120, 255], // eye
+      [255, 140, 0], // ear
+      [255, 80, 80], // nose
+      [200, 0, 90], // mouth
+      [170, 130, 100], // neck
+      [60, 170, 60], // clothes
+      [250, 230, 40], // hair
+      [150, 60, 220], // hat
+    ] as const
+  ).map((c) => Object.freeze([...c] as [number, number, number])),
+);

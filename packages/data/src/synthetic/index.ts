@@ -4,12 +4,7 @@
  * parts, and measurements of those traces. File writing is `synthesizeDataset` in
  * `@patchfx/data/node`. See docs/synthetic-benchmark.md.
  */
-export {
-  SYNTHETIC_PARTS,
-  SYNTHETIC_PART_COLORS,
-  syntheticPartIds,
-  type SyntheticPart,
-} from './parts.js';
+export { SYNTHETIC_PARTS, syntheticPartIds, type SyntheticPart } from './parts.js';
 export {
   renderScene,
   resolveSceneOptions,

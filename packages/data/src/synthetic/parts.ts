@@ -1,10 +1,12 @@
 /**
- * Face-part names of the synthetic benchmark: the reference's 11 face-parser clusters
- * (spec §7.1), in the same order, so a label id is a cluster id.
+ * The regions of the synthetic benchmark's scenes, by label id. They are named after the face-part
+ * clusters of `@patchfx/segment` (`FACE_PARTS`, which owns the taxonomy, its colours and the
+ * parser labels); segment reads the benchmark's label maps by these names (`legend.json`).
  */
 
 /**
- * The part names of the synthetic label maps, indexed by label id (spec §7.1 clusters).
+ * The region names of the synthetic label maps, indexed by label id (each one a face part of
+ * `@patchfx/segment`).
  *
  * @example
  * ```ts doctest
@@ -29,31 +31,6 @@ export const SYNTHETIC_PARTS = Object.freeze([
 
 /** One face-part (cluster) name of the synthetic benchmark. */
 export type SyntheticPart = (typeof SYNTHETIC_PARTS)[number];
-
-/**
- * Display colours of the parts (RGB 0–255, indexed by label id), for colouring label maps.
- *
- * @example
- * ```ts doctest
- * import { SYNTHETIC_PART_COLORS } from '@patchfx/data';
- * SYNTHETIC_PART_COLORS[0]; // => [0, 0, 0]
- * ```
- */
-export const SYNTHETIC_PART_COLORS: readonly (readonly [number, number, number])[] = Object.freeze(
-  [
-    [0, 0, 0], // background
-    [230, 190, 150], // skin
-    [120, 60, 20], // brows
-    [40, 120, 255], // eye
-    [255, 140, 0], // ear
-    [255, 80, 80], // nose
-    [200, 0, 90], // mouth
-    [170, 130, 100], // neck
-    [60, 170, 60], // clothes
-    [250, 230, 40], // hair
-    [150, 60, 220], // hat
-  ].map((c) => Object.freeze(c as [number, number, number])),
-);
 
 /**
  * Label ids of part names, validated.
