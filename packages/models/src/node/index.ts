@@ -1,6 +1,7 @@
 /**
  * Node-only parts of `@patchfx/models`: file-system checkpoints and IOHandler, and the
- * data-parallel trainer (`createDataParallel`). Nothing here touches a tfjs backend on the
+ * data-parallel trainer (`createDataParallel`), and the training data source over image files
+ * (`pairedSource`, worker-thread decoding). Nothing here touches a tfjs backend on the
  * calling thread; only the trainer's worker threads (`data-parallel-worker.js`) start one.
  */
 export {
@@ -20,3 +21,4 @@ export { writeFolderAtomic, resolveAtomicDir } from './atomic.js';
 export * from './torch.js';
 export { loadDetectorFromPath } from './detector.js';
 export * from './data-parallel/index.js';
+export { pairedSource, type PairedSource, type PairedSourceOptions } from './paired-source.js';
