@@ -9,6 +9,7 @@ import {
   type InitType,
   type ModelConfig,
 } from '@patchfx/models';
+import { AVERAGE_MODES } from '@patchfx/metrics';
 import { BACKEND_OPTION } from './run.js';
 import type { OptionSpecs, Options } from './options.js';
 
@@ -234,7 +235,7 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
   average_mode: {
     type: 'string',
     default: 'after_softmax',
-    choices: ['vote', 'before_softmax', 'after_softmax'],
+    choices: [...AVERAGE_MODES],
     help: "the aggregation that ranks images for --visualize (the reference's scripts use after_softmax)",
   },
   heatmap_scale: {

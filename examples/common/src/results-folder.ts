@@ -7,7 +7,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ImageAverageMode, MetricsReport } from '@patchfx/metrics';
+import {
+  AVERAGE_MODES,
+  parseAverageMode,
+  type AverageMode,
+  type MetricsReport,
+} from '@patchfx/metrics';
 import { evaluateFolders } from '@patchfx/models/evaluate';
 import { renderPrCurve } from '@patchfx/viz';
 import { writeNpy } from '@patchfx/viz/node';
@@ -18,12 +23,11 @@ import { resolvePartition } from './test-options.js';
 import { writeVisualizations } from './visualize.js';
 
 /** File stem of each image-level aggregation mode's metrics (spec §4.3). */
-export const MODE_FILES: Readonly<Record<ImageAverageMode, string>> = Object.freeze({
+export const MODE_FILES: Readonly<Record<AverageMode, string>> = Object.freeze({
   vote: 'metrics_voted',
   before_softmax: 'metrics_avg_before_softmax',
   after_softmax: 'metrics_avg_after_softmax',
 });
-const MODES = Object.keys(MODE_FILES) as ImageAverageMode[];
 
 /** What one evaluation produced. */
 export interface EvaluationResult {
@@ -181,7 +185,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
     positive_class_of_ap_fake: 'fake',
   };
   if (ev.patchMetrics && ev.mapSize) {
-    for (const mode of MODES) {
+    for (const mode of AVERAGE_MODES) {
       const m = ev.metrics[mode];
       metrics[MODE_FILES[mode]] = m;
       writeMetrics(outDir, MODE_FILES[mode], m, { ...extra, average_mode: mode });
@@ -190,7 +194,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
     metrics.metrics_patch = ev.patchMetrics;
     writeMetrics(outDir, 'metrics_patch', ev.patchMetrics, { ...extra, average_mode: 'patch' });
     if (opt.visualize) {
-      const mode = (opt.average_mode ?? 'after_softmax') as ImageAverageMode;
+      const mode = parseAverageMode(opt.average_mode ?? 'after_softmax');
       say(`--visualize ranks images by ${mode} (--average_mode to change)`);
       await writeVisualizations({
         outDir,
@@ -204,7 +208,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
       });
     }
     const svg = renderPrCurve(
-      MODES.map((mode) => {
+      AVERAGE_MODES.map((mode) => {
         const m = ev.metrics[mode];
         return { name: mode, precision: m.precision, recall: m.recall, ap: m.ap };
       }),
@@ -228,7 +232,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
       [
         csvField(p.path),
         isReal,
-        ...MODES.map((mode) => ev.scores[mode][i][realId].toPrecision(9)),
+        ...AVERAGE_MODES.map((mode) => ev.scores[mode][i][realId].toPrecision(9)),
       ].join(','),
     );
   });

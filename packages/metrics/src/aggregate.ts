@@ -8,40 +8,36 @@ import { toTensor } from './internal/tensor.js';
 import type { FlatScoreMatrix } from './score-matrix.js';
 
 /**
- * The reference's aggregation modes (`--average_mode` plus `raw`):
+ * The reference's aggregation modes (`--average_mode`), each giving one row per image:
  * - `vote`: v = fraction of patches whose argmax is class 1 (ties → class 0); row `[1 − v, v]`.
  * - `before_softmax`: softmax of the logits averaged over the patches.
  * - `after_softmax`: the per-patch softmax averaged over the patches (the paper's tables).
- * - `raw`: the per-patch softmax itself, `[N, H, W, 2]`.
+ *
+ * {@link aggregatePredictions} also takes `'raw'`: the per-patch softmax itself, not an average.
  */
-export const AVERAGE_MODES = Object.freeze([
-  'vote',
-  'before_softmax',
-  'after_softmax',
-  'raw',
-] as const);
-/** One of {@link AVERAGE_MODES}. */
+export const AVERAGE_MODES = Object.freeze(['vote', 'before_softmax', 'after_softmax'] as const);
+/** One of {@link AVERAGE_MODES} (the reference's `--average_mode`). */
 export type AverageMode = (typeof AVERAGE_MODES)[number];
-/** The modes that give one row per image. */
-export type ImageAverageMode = Exclude<AverageMode, 'raw'>;
 
 /**
- * Checks an aggregation mode name.
+ * Parses an `--average_mode` value: the one check of the name, for options, configs and files.
  *
- * @throws An error listing the allowed modes.
+ * @param value - The value as given.
+ * @returns It, typed.
+ * @throws `unknown average_mode 'x'; one of vote | before_softmax | after_softmax`.
  *
  * @example
  * ```ts doctest
- * import { resolveAverageMode } from '@patchfx/metrics';
- * resolveAverageMode('vote'); // => 'vote'
+ * import { parseAverageMode } from '@patchfx/metrics';
+ * parseAverageMode('vote'); // => 'vote'
  * ```
  */
-export function resolveAverageMode(mode: unknown): AverageMode {
-  if (!(AVERAGE_MODES as readonly unknown[]).includes(mode)) {
-    const list = AVERAGE_MODES.map((m) => `'${m}'`).join(' | ');
-    throw new Error(`average mode must be one of ${list}, got ${JSON.stringify(mode)}`);
+export function parseAverageMode(value: unknown): AverageMode {
+  if (!(AVERAGE_MODES as readonly unknown[]).includes(value)) {
+    const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+    throw new Error(`unknown average_mode ${shown}; one of ${AVERAGE_MODES.join(' | ')}`);
   }
-  return mode as AverageMode;
+  return value as AverageMode;
 }
 
 function checkLogits(x: tf.Tensor, fn: string): void {
@@ -69,7 +65,8 @@ function checkLogits(x: tf.Tensor, fn: string): void {
  * Output shape: `[N, 2]`; for `raw` on a patch map, `[N, H, W, 2]`.
  *
  * @param logits - Raw network outputs (not probabilities). Not disposed.
- * @param mode - One of {@link AVERAGE_MODES}. @defaultValue 'after_softmax'
+ * @param mode - One of {@link AVERAGE_MODES}, or `'raw'` for the per-patch softmax.
+ *   @defaultValue 'after_softmax'
  * @returns A new float32 tensor. The caller owns it and must dispose it.
  * @throws On a wrong shape or an unknown mode.
  *
@@ -89,19 +86,19 @@ function checkLogits(x: tf.Tensor, fn: string): void {
  */
 export function aggregatePredictions(
   logits: tf.Tensor | tf.TensorLike,
-  mode?: ImageAverageMode,
+  mode?: AverageMode,
 ): tf.Tensor2D;
 export function aggregatePredictions(logits: tf.Tensor | tf.TensorLike, mode: 'raw'): tf.Tensor;
 export function aggregatePredictions(
   logits: tf.Tensor | tf.TensorLike,
-  mode?: AverageMode,
+  mode?: AverageMode | 'raw',
 ): tf.Tensor;
 export function aggregatePredictions(
   logits: tf.Tensor | tf.TensorLike,
-  mode: AverageMode = 'after_softmax',
+  mode: AverageMode | 'raw' = 'after_softmax',
 ): tf.Tensor {
   const fn = 'aggregatePredictions';
-  const m = resolveAverageMode(mode);
+  const m = mode === 'raw' ? mode : parseAverageMode(mode);
   return tf.tidy(fn, () => {
     const x = tf.cast(toTensor(logits, 'logits', fn), 'float32');
     checkLogits(x, fn);
@@ -135,7 +132,7 @@ export function aggregatePredictions(
  * arrays.
  *
  * @param logits - Raw network outputs. Not disposed.
- * @param mode - One of {@link AVERAGE_MODES}. @defaultValue 'after_softmax'
+ * @param mode - One of {@link AVERAGE_MODES}, or `'raw'`. @defaultValue 'after_softmax'
  * @returns Nested plain arrays.
  * @throws As {@link aggregatePredictions}.
  *
@@ -148,7 +145,7 @@ export function aggregatePredictions(
  */
 export async function aggregatePredictionsAsync(
   logits: tf.Tensor | tf.TensorLike,
-  mode?: ImageAverageMode,
+  mode?: AverageMode,
 ): Promise<number[][]>;
 export async function aggregatePredictionsAsync(
   logits: tf.Tensor | tf.TensorLike,
@@ -156,11 +153,11 @@ export async function aggregatePredictionsAsync(
 ): Promise<number[][] | number[][][][]>;
 export async function aggregatePredictionsAsync(
   logits: tf.Tensor | tf.TensorLike,
-  mode?: AverageMode,
+  mode?: AverageMode | 'raw',
 ): Promise<number[][] | number[][][][]>;
 export async function aggregatePredictionsAsync(
   logits: tf.Tensor | tf.TensorLike,
-  mode: AverageMode = 'after_softmax',
+  mode: AverageMode | 'raw' = 'after_softmax',
 ): Promise<number[][] | number[][][][]> {
   const t = aggregatePredictions(logits, mode);
   try {

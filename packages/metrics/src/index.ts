@@ -11,13 +11,12 @@
  */
 export {
   AVERAGE_MODES,
-  resolveAverageMode,
+  parseAverageMode,
   aggregatePredictions,
   aggregatePredictionsAsync,
   patchSamples,
   patchSamplesAsync,
   type AverageMode,
-  type ImageAverageMode,
   type PatchSampleTensors,
   type PatchSamples,
 } from './aggregate.js';

@@ -8,7 +8,7 @@ import {
   aggregatePredictionsAsync,
   patchSamples,
   patchSamplesAsync,
-  resolveAverageMode,
+  parseAverageMode,
 } from '../src/index.js';
 
 const backend = inject('backend');
@@ -68,12 +68,20 @@ function expected() {
 
 describe(`aggregatePredictions on ${backend}`, () => {
   test('mode names', () => {
-    expect(AVERAGE_MODES).toEqual(['vote', 'before_softmax', 'after_softmax', 'raw']);
-    expect(resolveAverageMode('after_softmax')).toBe('after_softmax');
-    expect(() => resolveAverageMode('mean')).toThrow(
-      /'vote' \| 'before_softmax' \| 'after_softmax' \| 'raw', got "mean"/,
+    expect(AVERAGE_MODES).toEqual(['vote', 'before_softmax', 'after_softmax']);
+    expect(parseAverageMode('after_softmax')).toBe('after_softmax');
+    expect(() => parseAverageMode('mean')).toThrow(
+      "unknown average_mode 'mean'; one of vote | before_softmax | after_softmax",
+    );
+    expect(() => parseAverageMode('raw')).toThrow(/unknown average_mode 'raw'/);
+    expect(() => parseAverageMode(undefined)).toThrow(/unknown average_mode undefined/);
+    expect(() => aggregatePredictions([[0, 1]], 'mean' as never)).toThrow(
+      "unknown average_mode 'mean'",
     );
   });
+
+  /** The average modes and the per-patch softmax. */
+  const ALL_MODES = [...AVERAGE_MODES, 'raw'] as const;
 
   for (const mode of ['vote', 'before_softmax', 'after_softmax'] as const) {
     test(`${mode}: hand-computed values, no leak`, async () => {
@@ -141,7 +149,7 @@ describe(`aggregatePredictions on ${backend}`, () => {
       [2, -1],
     ];
     const want = [0.5, 0.5, 1 - sigmoid(-3), sigmoid(-3)];
-    for (const mode of AVERAGE_MODES) {
+    for (const mode of ALL_MODES) {
       await withNoLeaks(async () => {
         const out = aggregatePredictions(logits, mode);
         expect(out.shape).toEqual([2, 2]);
@@ -160,7 +168,7 @@ describe(`aggregatePredictions on ${backend}`, () => {
   test('async variant holds no tensor and leaves the input alone', async () => {
     const x = tf.tensor4d(LOGITS);
     await withNoLeaks(async () => {
-      for (const mode of AVERAGE_MODES) await aggregatePredictionsAsync(x, mode);
+      for (const mode of ALL_MODES) await aggregatePredictionsAsync(x, mode);
     });
     expect(x.isDisposed).toBe(false);
     x.dispose();
@@ -169,7 +177,7 @@ describe(`aggregatePredictions on ${backend}`, () => {
   test('an empty batch gives an empty [0, 2] (or [0, H, W, 2] for raw)', async () => {
     const empty = tf.zeros([0, 3, 3, 2]);
     await withNoLeaks(async () => {
-      for (const mode of AVERAGE_MODES) {
+      for (const mode of ALL_MODES) {
         const out = aggregatePredictions(empty, mode);
         expect(out.shape).toEqual(mode === 'raw' ? [0, 3, 3, 2] : [0, 2]);
         out.dispose();
@@ -186,7 +194,9 @@ describe(`aggregatePredictions on ${backend}`, () => {
       expect(() => aggregatePredictions(wrongChannels)).toThrow(/\[N, H, W, 2\].*got \[2,4,4,3\]/);
       expect(() => aggregatePredictions([1, 2, 3])).toThrow(/got \[3\]/);
       expect(() => aggregatePredictions(noPatches)).toThrow(/patch map is empty/);
-      expect(() => aggregatePredictions(LOGITS, 'median' as 'vote')).toThrow(/average mode/);
+      expect(() => aggregatePredictions(LOGITS, 'median' as 'vote')).toThrow(
+        /unknown average_mode 'median'/,
+      );
       expect(() => aggregatePredictions('abc' as unknown as number[])).toThrow(/logits must be/);
     });
     tf.dispose([wrongChannels, noPatches]);

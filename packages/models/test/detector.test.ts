@@ -185,7 +185,7 @@ describe(`detector on ${backend}`, () => {
       inputSize: SIZE,
       normalization: { scale: 255, mean: 0.5, std: 0.5 },
     });
-    expect(r.mode).toBe('after_softmax');
+    expect(r.averageMode).toBe('after_softmax');
     // xception_block1 at 64 px: a 15×15 map (spec §1.7 geometry).
     expect([r.patchMap!.height, r.patchMap!.width]).toEqual([15, 15]);
     // after_softmax = mean of the per-patch P(fake).
@@ -547,7 +547,7 @@ describe(`detector on ${backend}`, () => {
     expect(report.patchMap!.rows).toHaveLength(15);
     expect(report.patchMap!.rows.flat()).toEqual(Array.from(detection.patchMap!.data));
     // Calibrated and vote-mode reports validate too; a corrupted one does not.
-    const d = await loadDetectorFromPath(ckpt, { mode: 'vote' });
+    const d = await loadDetectorFromPath(ckpt, { averageMode: 'vote' });
     try {
       await calibrate(d, realPaths.slice(0, 4), { targetFpr: 0.5 });
       const r2 = await d.report(readFileSync(imagePath), { name: 'face.png' });
@@ -706,8 +706,8 @@ describe(`detector on ${backend}`, () => {
     await expect(loadDetectorFromPath(join(tmp.dir, 'nope'))).rejects.toThrow(
       /no checkpoint at .*nope/,
     );
-    await expect(loadDetectorFromPath(ckpt, { mode: 'raw' as never })).rejects.toThrow(
-      /mode must be/,
+    await expect(loadDetectorFromPath(ckpt, { averageMode: 'raw' as never })).rejects.toThrow(
+      "unknown average_mode 'raw'; one of vote | before_softmax | after_softmax",
     );
     await expect(loadDetectorFromPath(ckpt, { foldBatchNorm: 'yes' as never })).rejects.toThrow(
       /foldBatchNorm must be true or false/,

@@ -1,7 +1,7 @@
 /**
  * The detector's construction settings, their defaults and validation.
  */
-import { resolveAverageMode, type ImageAverageMode } from '@patchfx/metrics';
+import { parseAverageMode, type AverageMode } from '@patchfx/metrics';
 import type {
   CheckpointPreprocessing,
   CheckpointReader,
@@ -34,7 +34,7 @@ export interface DetectorConfig {
    * How the patch map becomes one score (the reference's `--average_mode`).
    * @defaultValue 'after_softmax'
    */
-  readonly mode: ImageAverageMode;
+  readonly averageMode: AverageMode;
   /**
    * Threshold on P(fake) when there is no calibration.
    * @defaultValue 0.5
@@ -71,7 +71,7 @@ export interface DetectorConfig {
 export const DEFAULT_DETECTOR_CONFIG: Readonly<DetectorConfig> = Object.freeze({
   loadSize: null,
   fineSize: null,
-  mode: 'after_softmax',
+  averageMode: 'after_softmax',
   threshold: 0.5,
   abstainOddsRatio: 1.5,
   calibration: null,
@@ -95,7 +95,7 @@ const positiveIntOrNull = (what: string, v: unknown) => {
  * @example
  * ```ts doctest
  * import { resolveDetectorConfig } from '@patchfx/models/detector';
- * resolveDetectorConfig({ loadSize: 128 }).mode; // => 'after_softmax'
+ * resolveDetectorConfig({ loadSize: 128 }).averageMode; // => 'after_softmax'
  * ```
  */
 export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): DetectorConfig {
@@ -108,11 +108,7 @@ export function resolveDetectorConfig(config: Partial<DetectorConfig> = {}): Det
   const c: DetectorConfig = { ...DEFAULT_DETECTOR_CONFIG, ...config };
   positiveIntOrNull('loadSize', c.loadSize);
   positiveIntOrNull('fineSize', c.fineSize);
-  if (resolveAverageMode(c.mode) === 'raw') {
-    throw new Error(
-      "mode must be one of 'vote' | 'before_softmax' | 'after_softmax', got 'raw' (the per-patch map is always in the result)",
-    );
-  }
+  parseAverageMode(c.averageMode);
   if (!(typeof c.threshold === 'number' && c.threshold >= 0 && c.threshold <= 1)) {
     throw new Error(
       `threshold must be a probability in [0, 1], got ${JSON.stringify(c.threshold)}`,

@@ -197,11 +197,14 @@ export class Detector {
     );
     const side = preprocessing.inputSize;
     const pixels = normalizeImage(image);
-    const mode = this.config.mode;
+    const { averageMode } = this.config;
     const [aggregated, probabilities] = tf.tidy(() => {
       const x = tf.tensor4d(pixels, [1, side, side, 3]);
       const logits = this.folded ? this.folded.predict(x) : (this.model.predict(x) as tf.Tensor);
-      return [aggregatePredictions(logits, mode), logits.rank === 4 ? tf.softmax(logits) : logits];
+      return [
+        aggregatePredictions(logits, averageMode),
+        logits.rank === 4 ? tf.softmax(logits) : logits,
+      ];
     });
     let row: Float32Array;
     let probs: Float32Array;
@@ -226,7 +229,7 @@ export class Detector {
       score,
       label: labelScore(score, this.band),
       patchMap,
-      mode,
+      averageMode,
       preprocessing,
       decision: this.band,
     };

@@ -1,7 +1,7 @@
 /**
  * The per-image JSON report of a detector. Its JSON Schema is `docs/report.schema.json`.
  */
-import type { ImageAverageMode } from '@patchfx/metrics';
+import type { AverageMode } from '@patchfx/metrics';
 import type { ReceptiveField } from '../receptive-field.js';
 import { describeDecision, type DetectorCalibration, type DetectorLabel } from './decision.js';
 import type { Detection, ExplainOptions, ExplainedPatch } from './types.js';
@@ -70,7 +70,8 @@ export interface DetectorReport {
     readonly receptiveField: ReceptiveField | null;
   };
   readonly preprocessing: Preprocessing;
-  readonly mode: ImageAverageMode;
+  /** The detection's `averageMode` (the report format's key is `mode`). */
+  readonly mode: AverageMode;
   /** P(fake). */
   readonly score: number;
   readonly label: DetectorLabel;
@@ -129,7 +130,7 @@ export function buildReport(
     image: { name: context.name, width: p.originalWidth, height: p.originalHeight },
     model: context.model,
     preprocessing: p,
-    mode: result.mode,
+    mode: result.averageMode,
     score: result.score,
     label: result.label,
     decision: {

@@ -3,7 +3,7 @@
  * the detector and its report both import them without importing each other.
  */
 import type { RgbImage } from '@patchfx/data';
-import type { ImageAverageMode } from '@patchfx/metrics';
+import type { AverageMode } from '@patchfx/metrics';
 import type { PatchWindow, ReceptiveField } from '../receptive-field.js';
 import type { DecisionBand, DetectorLabel } from './decision.js';
 import type { PartShare, PatchPart, SegmenterLike } from './parts.js';
@@ -19,14 +19,14 @@ export interface ProbabilityMap {
 
 /** What `detect` returns. Plain values: nothing to dispose. */
 export interface Detection {
-  /** P(fake) of the image: the patch map aggregated by `mode`. */
+  /** P(fake) of the image: the patch map aggregated by `averageMode`. */
   readonly score: number;
   /** The decision: `'fake'`, `'real'` or `'unsure'` (see `decision`). */
   readonly label: DetectorLabel;
   /** P(fake) per patch, or `null` for a full-image model (which has no patch map). */
   readonly patchMap: ProbabilityMap | null;
   /** How the patch map became `score`. */
-  readonly mode: ImageAverageMode;
+  readonly averageMode: AverageMode;
   /** Exactly what was done to the image before the model saw it. */
   readonly preprocessing: Preprocessing;
   /** The rule that gave `label`. */

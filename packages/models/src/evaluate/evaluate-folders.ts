@@ -12,7 +12,7 @@ import {
   aggregatePredictionsAsync,
   computeMetrics,
   patchSamplesAsync,
-  type ImageAverageMode,
+  type AverageMode,
   type MetricsReport,
 } from '@patchfx/metrics';
 import { getModelMetadata } from '../build.js';
@@ -20,9 +20,6 @@ import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
 import { loadCheckpoint } from '../node/checkpoint.js';
 import { isPatchModel } from '../variants.js';
 import { predictFiles, softmaxPair, type ImagePrediction } from './predict.js';
-
-/** The image-level aggregation modes (all but `raw`), in the reference's order. */
-const IMAGE_MODES = AVERAGE_MODES.filter((m): m is ImageAverageMode => m !== 'raw');
 
 /** Options of {@link evaluateFolders}. */
 export interface EvaluateFoldersOptions {
@@ -80,9 +77,9 @@ export interface FolderEvaluation {
    * `predictions`). A full-image model gives one prediction per image: every mode holds its
    * softmax.
    */
-  readonly scores: Readonly<Record<ImageAverageMode, number[][]>>;
+  readonly scores: Readonly<Record<AverageMode, number[][]>>;
   /** Image-level metrics of each mode (a full-image model: the same report under every mode). */
-  readonly metrics: Readonly<Record<ImageAverageMode, MetricsReport>>;
+  readonly metrics: Readonly<Record<AverageMode, MetricsReport>>;
   /** Every patch as one sample labelled with its image's label (patch models), else null. */
   readonly patchMetrics: MetricsReport | null;
 }
@@ -164,9 +161,9 @@ export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<
     const logits = tf.tensor4d(all, [n, h, w, 2]);
     const labelsT = tf.tensor1d(labels, 'int32');
     try {
-      const scores = {} as Record<ImageAverageMode, number[][]>;
-      const metrics = {} as Record<ImageAverageMode, MetricsReport>;
-      for (const mode of IMAGE_MODES) {
+      const scores = {} as Record<AverageMode, number[][]>;
+      const metrics = {} as Record<AverageMode, MetricsReport>;
+      for (const mode of AVERAGE_MODES) {
         scores[mode] = await aggregatePredictionsAsync(logits, mode);
         metrics[mode] = computeMetrics(labels, scores[mode], { fakeClassId });
       }
