@@ -19,8 +19,8 @@ import { describe, expect, test } from 'vitest';
 import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
 import { patchWindow } from '@patchfx/models';
 import { readNpy } from '@patchfx/viz/node';
+import { parseClusterCounts } from '@patchfx/segment';
 import { makeTempDir } from '@patchfx/test-utils';
-import { parseClusterCounts } from '@patchfx/viz';
 import { runProgram } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'demo-xception-block1-zoom1.5');

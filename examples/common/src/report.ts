@@ -6,9 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { parseClusterCounts } from '@patchfx/segment';
 import {
   combinePartCounts,
-  parseClusterCounts,
   renderPartHistogram,
   renderReport,
   type PrCurveSeries,

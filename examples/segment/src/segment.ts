@@ -10,6 +10,7 @@ import { patchWindow, type ReceptiveField } from '@patchfx/models';
 import {
   assignCluster,
   FACE_PARTS,
+  formatClusterCounts,
   labelCounts,
   randomPatchPosition,
   type FacePart,
@@ -126,11 +127,6 @@ function locate(path: string, patchesDir: string): string {
   if (isAbsolute(path) || existsSync(path)) return resolve(path);
   const beside = resolve(patchesDir, path);
   return existsSync(beside) ? beside : resolve(path);
-}
-
-/** Counts per cluster, as `<i>: <label>, <count> patches` lines. */
-export function formatCounts(rows: readonly { label: string; count: number }[]): string {
-  return rows.map((r, i) => `${i}: ${r.label}, ${r.count} patches\n`).join('');
 }
 
 /** Sorts clusters by count, descending; ties in `FACE_PARTS` order. */
@@ -259,8 +255,8 @@ export async function clusterSubset(options: {
       ),
     );
   });
-  writeFileSync(join(dir, 'counts.txt'), formatCounts(top));
-  writeFileSync(join(dir, 'baseline.txt'), formatCounts(random));
+  writeFileSync(join(dir, 'counts.txt'), formatClusterCounts(top));
+  writeFileSync(join(dir, 'baseline.txt'), formatClusterCounts(random));
   const svg = renderPartHistogram(
     combinePartCounts(
       [Object.fromEntries(top.map((r) => [r.label, r.count]))],

@@ -28,6 +28,7 @@ export {
   type PatchBox,
   type ClusterAssignment,
 } from './cluster.js';
+export { formatClusterCounts, parseClusterCounts, type ClusterCount } from './cluster-counts.js';
 export {
   SEGMENTER_KINDS,
   DEFAULT_SEGMENTER_CONFIG,

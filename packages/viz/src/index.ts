@@ -101,7 +101,6 @@ export { renderDegradationChart, type DegradationSeries } from './charts/degrada
 export { renderTrainingCurves, type TrainingSeries } from './charts/training-curves.js';
 export {
   renderPartHistogram,
-  parseClusterCounts,
   combinePartCounts,
   type PartCount,
   type PartHistogramOptions,

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
   combinePartCounts,
-  parseClusterCounts,
   renderDegradationChart,
   renderPartHistogram,
   renderPrCurve,
@@ -140,15 +139,6 @@ describe('renderTrainingCurves', () => {
 });
 
 describe('part histogram', () => {
-  test('parseClusterCounts reads segmenter.py counts files', () => {
-    expect(
-      parseClusterCounts('0: skin, 120 patches\n\n1: eye, 1 patch\r\n2: skin, 3 patches'),
-    ).toEqual({ skin: 123, eye: 1 });
-    expect(() => parseClusterCounts('skin 12')).toThrow(
-      "line 1 is not '<i>: <label>, <count> patches'",
-    );
-  });
-
   test('combinePartCounts sums reals + fakes, sorts by top count, asserts equal totals', () => {
     const rows = combinePartCounts(
       [

@@ -25,38 +25,11 @@ export interface PartCount {
 }
 
 /**
- * Parses a `counts.txt` or `baseline.txt` file of `segmenter.py` (spec §7.2): lines
- * `<i>: <label>, <count> patches`. Blank lines are skipped; a label seen twice is summed.
- *
- * @param text - The file contents.
- * @returns Count per label.
- * @throws On a line that does not have that form.
- *
- * @example
- * ```ts doctest
- * import { parseClusterCounts } from '@patchfx/viz';
- * parseClusterCounts('0: skin, 120 patches\n1: mouth, 30 patches\n'); // => { skin: 120, mouth: 30 }
- * ```
- */
-export function parseClusterCounts(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const m = /^\s*\d+\s*:\s*(.+?)\s*,\s*(\d+)\s+patch(?:es)?\s*$/.exec(line);
-    if (!m)
-      throw new Error(
-        `line ${i + 1} is not '<i>: <label>, <count> patches': ${JSON.stringify(line)}`,
-      );
-    out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
-  });
-  return out;
-}
-
-/**
  * Sums top-patch and random-patch counts over subsets (the histogram notebook adds reals and
  * fakes) and sorts the parts by top-patch count, descending (ties by label).
  *
- * @param top - Top-patch counts per subset (e.g. parsed `counts.txt` of reals and of fakes).
+ * @param top - Top-patch counts per subset (e.g. `parseClusterCounts` of `@patchfx/segment` on
+ *   the `counts.txt` of reals and of fakes).
  * @param random - Random-patch counts per subset (`baseline.txt`).
  * @returns One row per label present in either.
  * @throws If the totals differ (every image contributes one top and one random patch; the
