@@ -26,7 +26,7 @@ import {
 } from '@patchfx/data/node';
 import { buildPatchDiscriminator, countFlops, foldBatchNorm } from '@patchfx/models';
 import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
-import { nativeKernelsActive } from '@patchfx/models/backend';
+import { simdKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
 import {
   BACKEND_OPTION,
@@ -460,7 +460,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   }
   const f = (v: number | null | undefined, d = 2) => (v == null ? '–' : v.toFixed(d));
   const table = [
-    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (native kernels ${nativeKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}. Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on 2 threads.`,
+    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (SIMD kernels ${simdKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}. Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on 2 threads.`,
     '',
     `| model | size | input | train img/s | train img/s, ${workers} threads | infer img/s as trained | infer img/s | infer img/s, ${workers} threads | train GFLOP/s (% peak) | infer GFLOP/s (% peak) | PyTorch train img/s | PyTorch infer img/s | train ratio | infer ratio |`,
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

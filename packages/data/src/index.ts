@@ -61,7 +61,7 @@ export {
   adjustGamma,
   adjustBrightnessContrast,
   jpegRecompress,
-  resizeThenBack,
+  resizeRoundTrip,
 } from './transforms/filters.js';
 export { normalizeImage, batchToTensor } from './transforms/normalize.js';
 export {

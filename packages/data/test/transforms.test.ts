@@ -18,7 +18,7 @@ import {
   randomCrop,
   randomResizedCrop,
   randomResizedCropBox,
-  resizeThenBack,
+  resizeRoundTrip,
   roundHalfEven,
 } from '@patchfx/data';
 import { initNodeCodecs } from '@patchfx/data/node';
@@ -242,9 +242,9 @@ describe('JPEG re-compression and resize-then-back', () => {
   });
   test('resize-then-back keeps the size and loses detail', () => {
     const src = noiseImage(30, 20);
-    const out = resizeThenBack(src, 0.5);
+    const out = resizeRoundTrip(src, 0.5);
     expect([out.width, out.height]).toEqual([30, 20]);
     expect(diffStats(out.data, src.data).exact).toBeLessThan(0.2);
-    expect(() => resizeThenBack(src, 0)).toThrow(/factor must be > 0/);
+    expect(() => resizeRoundTrip(src, 0)).toThrow(/factor must be > 0/);
   });
 });

@@ -16,7 +16,7 @@ import {
   abstainBand,
   describeDecision,
   fitCalibration,
-  labelScore,
+  classifyScore,
 } from '../src/detector/index.js';
 import {
   calibrateCheckpoints,
@@ -196,7 +196,7 @@ describe(`checkpoint metadata on ${backend}`, () => {
     const above = [...reals, ...fakes].filter((s) => s > lower).sort((a, b) => a - b)[0];
     expect(fakes.filter((s) => s <= above).length).toBeGreaterThan(2);
     // Every validation score gets the label the rates promise.
-    const fakeLabels = fakes.map((s) => labelScore(s, [lower, upper]));
+    const fakeLabels = fakes.map((s) => classifyScore(s, [lower, upper]));
     expect(fakeLabels.filter((l) => l === 'real').length).toBe(fakesReal);
     // Separated classes: no band.
     const sep = fitCalibration([0.1, 0.2, 0.3], [0.7, 0.8, 0.9], { targetFpr: 0, targetFnr: 0 });
@@ -262,7 +262,7 @@ describe(`checkpoint metadata on ${backend}`, () => {
           calibration,
         });
         const labels = await Promise.all(real.map(async (x) => (await d.detect(x)).label));
-        expect(labels).toEqual(r.map((s) => labelScore(s, d.decision)));
+        expect(labels).toEqual(r.map((s) => classifyScore(s, d.decision)));
         const report = await withNoLeaks(() => d.report(real[0]));
         expect(report.decision.calibration).toEqual(calibration);
         const ajv = new Ajv2020({ allErrors: true, strict: true });

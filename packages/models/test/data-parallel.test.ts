@@ -13,7 +13,7 @@ import {
   type EpochLog,
   type StepResult,
 } from '../src/train/index.js';
-import { setNativeKernelsEnabled } from '../src/backend/index.js';
+import { setSimdKernelsEnabled } from '../src/backend/index.js';
 import {
   createDataParallel,
   resolveDataParallelConfig,
@@ -237,7 +237,7 @@ describe(`data-parallel training on ${backend} (2 threads)`, () => {
   // blocks: gradients agree to ~1e-5 relative, except where a sum nearly cancels (a bias
   // before a balanced loss), which Adam's g / (√v + ε) would amplify at ε = 1e-8. On these
   // tiny noise batches some BatchNorm channels are nearly constant, and a second step from
-  // weights that differ by float rounding diverges (one thread's native and tfjs-ops kernels
+  // weights that differ by float rounding diverges (one thread's SIMD and tfjs-ops kernels
   // diverge the same way: a weight of conv2 ends at −0.0048 and +0.0016), so each step after
   // the first starts from the single-thread weights.
   test('sync: by default (one part per thread) a step equals one thread on the whole batch', async () => {
@@ -555,21 +555,21 @@ describe('data-parallel worker failures', () => {
     });
   }
 
-  test("workers start with the calling thread's native-kernel setting", async () => {
+  test("workers start with the calling thread's SIMD-kernel setting", async () => {
     const model = buildPatchDiscriminator(MODEL);
     const { x } = batch(2, 16);
     try {
       for (const on of [false, true]) {
-        setNativeKernelsEnabled(on);
+        setSimdKernelsEnabled(on);
         const dp = await createDataParallelWith({ workers: 2 }, fixture('echo-init.mjs'));
         try {
-          await expect(dp.predict(model, x)).rejects.toThrow(`"nativeKernels":${on}`);
+          await expect(dp.predict(model, x)).rejects.toThrow(`"simdKernels":${on}`);
         } finally {
           await dp.dispose();
         }
       }
     } finally {
-      setNativeKernelsEnabled(true);
+      setSimdKernelsEnabled(true);
       x.dispose();
       model.dispose();
     }

@@ -33,8 +33,8 @@ import { buildPatchDiscriminator, encodeCheckpoint, patchWindow } from '../src/i
 import {
   abstainBand,
   boxToOriginal,
-  calibrate,
-  labelScore,
+  calibrateDetector,
+  classifyScore,
   loadDetector,
   memoryCheckpointReader,
   PATCHFX_VERSION,
@@ -193,7 +193,7 @@ describe(`detector on ${backend}`, () => {
     expect(r.score).toBeCloseTo(mean, 6);
     const spread = Math.max(...r.patchMap!.data) - Math.min(...r.patchMap!.data);
     expect(spread).toBeGreaterThan(0.01);
-    expect(r.label).toBe(labelScore(r.score, [0.4, 0.6]));
+    expect(r.label).toBe(classifyScore(r.score, [0.4, 0.6]));
   });
 
   test('the score is P(fake) of the model run by hand on the evaluation transform', async () => {
@@ -467,7 +467,7 @@ describe(`detector on ${backend}`, () => {
       });
       const scores: number[] = [];
       for (const p of realPaths) scores.push((await d.detect(p)).score);
-      const cal = await withNoLeaks(() => calibrate(d, realPaths, { targetFpr: 0.25 }));
+      const cal = await withNoLeaks(() => calibrateDetector(d, realPaths, { targetFpr: 0.25 }));
       const expected = calibrateThresholdAtFpr(scores, 0.25);
       expect(cal).toEqual({ ...expected, targetFpr: 0.25, count: realPaths.length });
       expect(cal.fpr).toBeLessThanOrEqual(0.25);
@@ -490,7 +490,7 @@ describe(`detector on ${backend}`, () => {
         0.25 * realPaths.length,
       );
       // No band: exactly the calibrated threshold.
-      await calibrate(d, realPaths, { targetFpr: 0.25, abstainOddsRatio: 1 });
+      await calibrateDetector(d, realPaths, { targetFpr: 0.25, abstainOddsRatio: 1 });
       expect(d.decision.lower).toBe(cal.threshold);
       expect(await Promise.all(realPaths.map(async (p) => (await d.detect(p)).label))).toEqual(
         scores.map((s) => (s > cal.threshold ? 'fake' : 'real')),
@@ -499,8 +499,8 @@ describe(`detector on ${backend}`, () => {
       const restored = await loadDetectorFromPath(ckpt, { calibration: cal });
       expect(restored.decision.upper).toBe(upper);
       restored.dispose();
-      await expect(calibrate(d, [], { targetFpr: 0.1 })).rejects.toThrow(/at least one/);
-      await expect(calibrate(d, realPaths, { targetFpr: 1 })).rejects.toThrow(/\[0, 1\)/);
+      await expect(calibrateDetector(d, [], { targetFpr: 0.1 })).rejects.toThrow(/at least one/);
+      await expect(calibrateDetector(d, realPaths, { targetFpr: 1 })).rejects.toThrow(/\[0, 1\)/);
     } finally {
       d.dispose();
     }
@@ -549,7 +549,7 @@ describe(`detector on ${backend}`, () => {
     // Calibrated and vote-mode reports validate too; a corrupted one does not.
     const d = await loadDetectorFromPath(ckpt, { averageMode: 'vote' });
     try {
-      await calibrate(d, realPaths.slice(0, 4), { targetFpr: 0.5 });
+      await calibrateDetector(d, realPaths.slice(0, 4), { targetFpr: 0.5 });
       const r2 = await d.report(readFileSync(imagePath), { name: 'face.png' });
       expect(validate(r2)).toEqual([]);
       expect(r2.decision.calibration?.count).toBe(4);
@@ -642,7 +642,7 @@ describe(`detector on ${backend}`, () => {
     await d.detect(imagePath);
     await d.explain(imagePath);
     await d.report(imagePath);
-    await calibrate(d, realPaths.slice(0, 2), { targetFpr: 0 });
+    await calibrateDetector(d, realPaths.slice(0, 2), { targetFpr: 0 });
     d.dispose();
     d.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -6,7 +6,7 @@ import { makeTempDir } from '@patchfx/test-utils';
 import { buildPatchDiscriminator, disposeAdamState } from '../src/index.js';
 import {
   PlateauScheduler,
-  selectAndStop,
+  decideAfterEpoch,
   trainPatchDiscriminator,
   type Batch,
   type BatchSource,
@@ -19,37 +19,43 @@ const backend = inject('backend');
 describe('model selection and stopping (spec §2.3)', () => {
   const opts = { patience: 2, maxEpochs: 10 };
   test('a strict improvement saves bestval', () => {
-    expect(selectAndStop({ bestValMetric: 0.5, bestValEpoch: 0 }, 1, 0.6, opts)).toEqual({
+    expect(decideAfterEpoch({ bestValMetric: 0.5, bestValEpoch: 0 }, 1, 0.6, opts)).toEqual({
       bestValMetric: 0.6,
       bestValEpoch: 1,
       improved: true,
       stop: null,
     });
-    expect(selectAndStop({ bestValMetric: 0.6, bestValEpoch: 1 }, 2, 0.6, opts).improved).toBe(
+    expect(decideAfterEpoch({ bestValMetric: 0.6, bestValEpoch: 1 }, 2, 0.6, opts).improved).toBe(
       false,
     );
   });
   test('stops after 5 × patience epochs without improvement', () => {
     expect(
-      selectAndStop({ bestValMetric: 0.6, bestValEpoch: 1 }, 11, 0.5, { patience: 2 }).stop,
+      decideAfterEpoch({ bestValMetric: 0.6, bestValEpoch: 1 }, 11, 0.5, { patience: 2 }).stop,
     ).toBe(null);
     expect(
-      selectAndStop({ bestValMetric: 0.6, bestValEpoch: 1 }, 12, 0.5, { patience: 2 }).stop,
+      decideAfterEpoch({ bestValMetric: 0.6, bestValEpoch: 1 }, 12, 0.5, { patience: 2 }).stop,
     ).toBe('patience');
   });
   test('stops at perfect accuracy, but only in an epoch without improvement', () => {
-    expect(selectAndStop({ bestValMetric: 0.9, bestValEpoch: 1 }, 2, 1, opts)).toMatchObject({
+    expect(decideAfterEpoch({ bestValMetric: 0.9, bestValEpoch: 1 }, 2, 1, opts)).toMatchObject({
       improved: true,
       stop: null,
     });
-    expect(selectAndStop({ bestValMetric: 1, bestValEpoch: 2 }, 3, 1, opts).stop).toBe('perfect');
+    expect(decideAfterEpoch({ bestValMetric: 1, bestValEpoch: 2 }, 3, 1, opts).stop).toBe(
+      'perfect',
+    );
   });
   test('stops past max_epochs when not improving', () => {
-    expect(selectAndStop({ bestValMetric: 0.9, bestValEpoch: 9 }, 10, 0.5, opts).stop).toBe(null);
-    expect(selectAndStop({ bestValMetric: 0.9, bestValEpoch: 9 }, 11, 0.5, opts).stop).toBe(
+    expect(decideAfterEpoch({ bestValMetric: 0.9, bestValEpoch: 9 }, 10, 0.5, opts).stop).toBe(
+      null,
+    );
+    expect(decideAfterEpoch({ bestValMetric: 0.9, bestValEpoch: 9 }, 11, 0.5, opts).stop).toBe(
       'max_epochs',
     );
-    expect(selectAndStop({ bestValMetric: 0.9, bestValEpoch: 9 }, 11, 0.95, opts).stop).toBe(null);
+    expect(decideAfterEpoch({ bestValMetric: 0.9, bestValEpoch: 9 }, 11, 0.95, opts).stop).toBe(
+      null,
+    );
   });
   test('plateau: factor 0.1 after `patience` bad epochs; constant never changes', () => {
     const p = new PlateauScheduler(1);

@@ -325,7 +325,7 @@ export function overlayBlur(
   return { image: { data: out, width: image.width, height: image.height, channels: 3 }, mask };
 }
 
-/** Options for {@link heatmapBoneImage}. */
+/** Options for {@link renderAverageHeatmap}. */
 export interface BoneHeatmapOptions {
   /**
    * Gaussian σ in map cells.
@@ -347,7 +347,7 @@ export interface BoneHeatmapOptions {
 /**
  * The `draw_heatmaps` view of the overlay notebook (spec §7.3): blur an average heatmap,
  * min-max normalise it, resize it (bilinear, float) and colour it with BONE. Pass
- * {@link easiestAverage} of the reals' and fakes' averages for the "easiest avg" panel.
+ * {@link combineEasiestAverages} of the reals' and fakes' averages for the "easiest avg" panel.
  *
  * Input shape: `[h, w]`. Output shape: `[size.height, size.width, 3]` (RGB).
  *
@@ -358,12 +358,12 @@ export interface BoneHeatmapOptions {
  *
  * @example
  * ```ts doctest
- * import { heatmapBoneImage } from '@patchfx/viz';
- * const img = heatmapBoneImage({ data: [0, 1, 1, 0], height: 2, width: 2 }, { size: { height: 8, width: 8 } });
+ * import { renderAverageHeatmap } from '@patchfx/viz';
+ * const img = renderAverageHeatmap({ data: [0, 1, 1, 0], height: 2, width: 2 }, { size: { height: 8, width: 8 } });
  * [img.width, img.height, img.channels]; // => [8, 8, 3]
  * ```
  */
-export function heatmapBoneImage(map: PatchMap, options: BoneHeatmapOptions = {}): PixelImage {
+export function renderAverageHeatmap(map: PatchMap, options: BoneHeatmapOptions = {}): PixelImage {
   const size = options.size ?? { height: 128, width: 128 };
   assertSize(size);
   const blurred = normalizeMinMax(gaussianFilter(map, options.sigma ?? [2, 2]));
@@ -384,13 +384,13 @@ export function heatmapBoneImage(map: PatchMap, options: BoneHeatmapOptions = {}
  *
  * @example
  * ```ts doctest
- * import { easiestAverage } from '@patchfx/viz';
+ * import { combineEasiestAverages } from '@patchfx/viz';
  * const r = { data: [1, 0.5], height: 1, width: 2 };
  * const f = { data: [0, 0.5], height: 1, width: 2 };
- * Array.from(easiestAverage(r, f).data); // => [1, 0.5]
+ * Array.from(combineEasiestAverages(r, f).data); // => [1, 0.5]
  * ```
  */
-export function easiestAverage(reals: PatchMap, fakes: PatchMap): PatchMap<Float32Array> {
+export function combineEasiestAverages(reals: PatchMap, fakes: PatchMap): PatchMap<Float32Array> {
   assertMap(reals, 'reals');
   assertMap(fakes, 'fakes');
   if (reals.height !== fakes.height || reals.width !== fakes.width) {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
-  easiestAverage,
+  combineEasiestAverages,
   gaussianFilter,
-  heatmapBoneImage,
+  renderAverageHeatmap,
   outerContour,
   overlayBlur,
 } from '@patchfx/viz';
@@ -154,8 +154,8 @@ describe('overlayBlur (overlay notebook) against a numpy/scipy/OpenCV rendition'
 });
 
 describe('draw_heatmaps view', () => {
-  test('heatmapBoneImage is blurred, normalised, BONE-coloured at the requested size', () => {
-    const out = heatmapBoneImage(heat, { size: { height: 20, width: 30 } });
+  test('renderAverageHeatmap is blurred, normalised, BONE-coloured at the requested size', () => {
+    const out = renderAverageHeatmap(heat, { size: { height: 20, width: 30 } });
     expect([out.width, out.height, out.channels]).toEqual([30, 20, 3]);
     // BONE has r ≤ g ≤ b below the midpoint and spans black to white after normalisation.
     let lo = 255;
@@ -168,13 +168,13 @@ describe('draw_heatmaps view', () => {
     expect(hi).toBeGreaterThan(215);
   });
 
-  test('easiestAverage is (reals + 1 − fakes) / 2', () => {
+  test('combineEasiestAverages is (reals + 1 − fakes) / 2', () => {
     const r = { data: [0.9, 0.2], height: 1, width: 2 };
     const f = { data: [0.1, 0.6], height: 1, width: 2 };
-    const out = easiestAverage(r, f);
+    const out = combineEasiestAverages(r, f);
     expect(out.data[0]).toBeCloseTo(0.9, 6);
     expect(out.data[1]).toBeCloseTo(0.3, 6);
-    expect(() => easiestAverage(r, { data: [1], height: 1, width: 1 })).toThrow(
+    expect(() => combineEasiestAverages(r, { data: [1], height: 1, width: 1 })).toThrow(
       'reals is 1×2 but fakes is 1×1',
     );
   });

@@ -3,7 +3,10 @@
  * much period-2 (Nyquist) energy a region holds.
  */
 
-/** The patch geometry of a model at one input size (spec §1.7). */
+/**
+ * The patch geometry of a model at one input size (spec §1.7); `@patchfx/models`' `patchGrid`
+ * computes it for a model variant.
+ */
 export interface PatchGrid {
   /** Receptive field in input pixels. */
   readonly rf: number;
@@ -14,17 +17,6 @@ export interface PatchGrid {
   /** Patch-map side (outputs per axis). */
   readonly mapSize: number;
 }
-
-/**
- * The patch grid of `xception_block2` on 128×128 inputs: RF 43, jump 8, offset −18, 16×16 map
- * (spec §1.7).
- */
-export const XCEPTION_BLOCK2_GRID_128: Readonly<PatchGrid> = Object.freeze({
-  rf: 43,
-  jump: 8,
-  offset: -18,
-  mapSize: 16,
-});
 
 /** What {@link traceCoverage} measures. */
 export interface TraceCoverage {
@@ -45,7 +37,7 @@ export interface TraceCoverage {
  *
  * @param mask - `[size, size]` row-major, nonzero = covered.
  * @param size - Image side in pixels.
- * @param grid - The patch geometry. @defaultValue {@link XCEPTION_BLOCK2_GRID_128}
+ * @param grid - The patch geometry of the model (`patchGrid(model, size)` of `@patchfx/models`).
  * @param minFraction - Threshold for a window to count as covered. @defaultValue 0.1
  * @returns Per-window fractions and the covered count.
  * @throws When the mask length is not `size²`.
@@ -53,14 +45,16 @@ export interface TraceCoverage {
  * @example
  * ```ts doctest
  * import { traceCoverage } from '@patchfx/data';
- * traceCoverage(new Uint8Array(128 * 128).fill(1), 128).fraction; // => 1
- * traceCoverage(new Uint8Array(128 * 128), 128).covered; // => 0
+ * import { patchGrid } from '@patchfx/models';
+ * const grid = patchGrid('xception_block2', 128);
+ * traceCoverage(new Uint8Array(128 * 128).fill(1), 128, grid).fraction; // => 1
+ * traceCoverage(new Uint8Array(128 * 128), 128, grid).covered; // => 0
  * ```
  */
 export function traceCoverage(
   mask: ArrayLike<number>,
   size: number,
-  grid: PatchGrid = XCEPTION_BLOCK2_GRID_128,
+  grid: PatchGrid,
   minFraction = 0.1,
 ): TraceCoverage {
   if (mask.length !== size * size) {

@@ -143,7 +143,7 @@ export async function jpegRecompress(image: RgbImage, quality: number): Promise<
  * @param factor - Scale factor > 0 (e.g. 0.5: down to half and back up).
  * @returns A new image owned by the caller.
  */
-export function resizeThenBack(
+export function resizeRoundTrip(
   image: RgbImage,
   factor: number,
   filter: ResampleFilter = 'lanczos',

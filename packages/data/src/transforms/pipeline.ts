@@ -11,7 +11,7 @@ import {
   boxBlur,
   gaussianBlur,
   jpegRecompress,
-  resizeThenBack,
+  resizeRoundTrip,
 } from './filters.js';
 import { centerCrop, flipHorizontal, randomCrop, randomResizedCrop } from './geometry.js';
 
@@ -229,7 +229,7 @@ export async function evalTransform(image: RgbImage, config: TransformConfig): P
   if (config.testCompression !== null) out = await jpegRecompress(out, config.testCompression);
   if (config.testBlur !== null) out = boxBlur(out, config.testBlur);
   if (config.testGamma !== null) out = adjustGamma(out, config.testGamma / 100);
-  if (config.testResize !== null) out = resizeThenBack(out, config.testResize);
+  if (config.testResize !== null) out = resizeRoundTrip(out, config.testResize);
   if (config.testFlip) out = flipHorizontal(out);
   return out;
 }

@@ -3,7 +3,7 @@
  * package, and only through dynamic `import()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initNativeKernels, registerWasmTrainingKernels } from '../kernels/wasm-training.js';
+import { initSimdKernels, registerWasmTrainingKernels } from '../kernels/wasm-training.js';
 
 /** Backends by tfjs name, with the packages that provide them (tried in order). */
 export const BACKENDS = Object.freeze({
@@ -74,8 +74,8 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') registerWasmTrainingKernels();
   const ok = await tf.setBackend(name);
   await tf.ready();
-  // The native (C → wasm SIMD) training kernels, ready from the first step.
-  if (name === 'wasm' && ok) await initNativeKernels();
+  // The SIMD training kernels (C compiled to wasm SIMD), ready from the first step.
+  if (name === 'wasm' && ok) await initSimdKernels();
   if (!ok || tf.getBackend() !== name) {
     throw new Error(
       `backend '${name}' did not become active (active: '${tf.getBackend()}'); is there a second copy of @tensorflow/tfjs-core? Run \`npm ls @tensorflow/tfjs-core\``,
@@ -134,7 +134,7 @@ export async function ensureBackend(options: EnsureBackendOptions = {}): Promise
 
 export {
   registerWasmTrainingKernels,
-  initNativeKernels,
-  nativeKernelsActive,
-  setNativeKernelsEnabled,
+  initSimdKernels,
+  simdKernelsActive,
+  setSimdKernelsEnabled,
 } from '../kernels/wasm-training.js';

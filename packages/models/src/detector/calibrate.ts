@@ -7,7 +7,7 @@ import type { DetectorCalibration } from './decision.js';
 import type { Detector } from './detector.js';
 import type { DetectorInput } from './input.js';
 
-/** Options of {@link calibrate}. */
+/** Options of {@link calibrateDetector}. */
 export interface CalibrateOptions {
   /** Highest acceptable share of real images labelled `'fake'`, in [0, 1). */
   readonly targetFpr: number;
@@ -37,19 +37,19 @@ export interface CalibrateOptions {
  * @example
  * ```ts doctest
  * import { buildPatchDiscriminator, encodeCheckpoint } from '@patchfx/models';
- * import { calibrate, loadDetector, memoryCheckpointReader } from '@patchfx/models/detector';
+ * import { calibrateDetector, loadDetector, memoryCheckpointReader } from '@patchfx/models/detector';
  * const model = buildPatchDiscriminator('xception_block1', { seed: 1 });
  * const files = await encodeCheckpoint({ model });
  * model.dispose();
  * const detector = await loadDetector({ read: memoryCheckpointReader(files), where: 'memory' }, { loadSize: 32 });
  * const reals = [10, 90, 170, 250].map((v) => ({ data: new Uint8Array(32 * 32 * 3).fill(v), width: 32, height: 32 }));
- * const { count, fpr } = await calibrate(detector, reals, { targetFpr: 0.25 });
+ * const { count, fpr } = await calibrateDetector(detector, reals, { targetFpr: 0.25 });
  * [count, fpr <= 0.25]; // => [4, true]
  * detector.decision.calibration?.targetFpr; // => 0.25
  * detector.dispose();
  * ```
  */
-export async function calibrate(
+export async function calibrateDetector(
   detector: Detector,
   realImages: Iterable<DetectorInput> | AsyncIterable<DetectorInput>,
   options: CalibrateOptions,
@@ -64,7 +64,7 @@ export async function calibrate(
   for await (const image of realImages) {
     scores.push((await detector.detect(image)).score);
   }
-  if (scores.length === 0) throw new Error('calibrate needs at least one known-real image');
+  if (scores.length === 0) throw new Error('calibrateDetector needs at least one known-real image');
   const { threshold, fpr } = calibrateThresholdAtFpr(scores, targetFpr);
   const calibration: DetectorCalibration = { threshold, targetFpr, fpr, count: scores.length };
   detector.setCalibration(calibration, options.abstainOddsRatio);
@@ -102,7 +102,7 @@ function nextDown(x: number): number {
  * train program calls it on its validation split):
  *
  * - `threshold` (the band's upper edge): `calibrateThresholdAtFpr(realScores, targetFpr)`, as
- *   {@link calibrate}; a score above it is `'fake'`, so at most `targetFpr` of these reals are.
+ *   {@link calibrateDetector}; a score above it is `'fake'`, so at most `targetFpr` of these reals are.
  * - lower edge: with the n fake scores sorted ascending f₍₁₎ ≤ … ≤ f₍ₙ₎ and k = ⌊targetFnr·n⌋
  *   allowed misses, the highest score (real or fake) below f₍ₖ₊₁₎, capped at the threshold; a
  *   score at or below it is `'real'`, so at most `targetFnr` of these fakes are. With no score

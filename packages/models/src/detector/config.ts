@@ -47,7 +47,7 @@ export interface DetectorConfig {
    */
   readonly abstainOddsRatio: number;
   /**
-   * A threshold (and band) fitted by `calibrate` or `fitCalibration`; it then replaces
+   * A threshold (and band) fitted by `calibrateDetector` or `fitCalibration`; it then replaces
    * `threshold`. `loadDetector` takes the checkpoint's stored calibration (the train program
    * stores one) unless `calibration` or `threshold` is given.
    * @defaultValue null

@@ -1,6 +1,6 @@
 /**
  * How a detector turns a score (P(fake)) into a label: a threshold with an abstain band around
- * it, set by default, fitted on known-real images ({@link calibrate}), or fitted on known reals
+ * it, set by default, fitted on known-real images ({@link calibrateDetector}), or fitted on known reals
  * and fakes ({@link fitCalibration}; the train program does it on its validation split).
  */
 
@@ -20,7 +20,7 @@ export const DETECTOR_LABELS = Object.freeze(['real', 'fake', 'unsure'] as const
 export type DetectorLabel = (typeof DETECTOR_LABELS)[number];
 
 /**
- * What a calibration found: a threshold fitted on known-real images ({@link calibrate}), and,
+ * What a calibration found: a threshold fitted on known-real images ({@link calibrateDetector}), and,
  * when fakes were scored too ({@link fitCalibration}; the train program does it on its
  * validation split), the abstain band's edges. JSON-serialisable: a checkpoint stores it in
  * `checkpoint.json`, and `loadDetector(…, { calibration })` takes it back.
@@ -143,13 +143,13 @@ export function abstainBand(threshold: number, abstainOddsRatio: number): [numbe
  *
  * @example
  * ```ts doctest
- * import { labelScore } from '@patchfx/models/detector';
- * labelScore(0.7, [0.4, 0.6]); // => 'fake'
- * labelScore(0.5, [0.4, 0.6]); // => 'unsure'
- * labelScore(0.4, [0.4, 0.6]); // => 'real'
+ * import { classifyScore } from '@patchfx/models/detector';
+ * classifyScore(0.7, [0.4, 0.6]); // => 'fake'
+ * classifyScore(0.5, [0.4, 0.6]); // => 'unsure'
+ * classifyScore(0.4, [0.4, 0.6]); // => 'real'
  * ```
  */
-export function labelScore(
+export function classifyScore(
   score: number,
   band: readonly [number, number] | Pick<DecisionBand, 'lower' | 'upper'>,
 ): DetectorLabel {
@@ -185,7 +185,7 @@ const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
 const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
 
 /**
- * Checks that a value is a {@link DetectorCalibration} (what `calibrate` or `fitCalibration`
+ * Checks that a value is a {@link DetectorCalibration} (what `calibrateDetector` or `fitCalibration`
  * returned, read back from JSON).
  *
  * @param value - The value.
@@ -196,7 +196,7 @@ const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
 export function checkCalibration(value: unknown, what: string): DetectorCalibration {
   const bad = (field: string, v: unknown) =>
     new Error(
-      `${what}: ${field} is ${JSON.stringify(v)}; expected what calibrate() or fitCalibration() returned ({ threshold, targetFpr, fpr, count, band?, fittedOn? })`,
+      `${what}: ${field} is ${JSON.stringify(v)}; expected what calibrateDetector() or fitCalibration() returned ({ threshold, targetFpr, fpr, count, band?, fittedOn? })`,
     );
   if (typeof value !== 'object' || value === null) throw bad('the calibration', value);
   const c = value as Record<string, unknown>;

@@ -30,7 +30,7 @@ import {
 } from './config.js';
 import {
   decisionBand,
-  labelScore,
+  classifyScore,
   type DecisionBand,
   type DetectorCalibration,
 } from './decision.js';
@@ -170,7 +170,7 @@ export class Detector {
   }
 
   /**
-   * Sets (or clears, with `null`) the calibration; {@link calibrate} calls it.
+   * Sets (or clears, with `null`) the calibration; {@link calibrateDetector} calls it.
    *
    * @param calibration - A threshold fitted on known-real images.
    * @param abstainOddsRatio - A new band width. @defaultValue the current one
@@ -227,7 +227,7 @@ export class Detector {
     }
     const detection: Detection = {
       score,
-      label: labelScore(score, this.band),
+      label: classifyScore(score, this.band),
       patchMap,
       averageMode,
       preprocessing,

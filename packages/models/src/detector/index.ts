@@ -30,7 +30,7 @@ export {
 export {
   DETECTOR_LABELS,
   abstainBand,
-  labelScore,
+  classifyScore,
   decisionBand,
   describeDecision,
   checkCalibration,
@@ -41,7 +41,7 @@ export {
   type FittedBand,
 } from './decision.js';
 export {
-  calibrate,
+  calibrateDetector,
   fitCalibration,
   DEFAULT_CALIBRATION_TARGETS,
   type CalibrateOptions,

@@ -1,11 +1,11 @@
 /**
  * Gradient kernels the wasm backend lacks, gets wrong, or runs slowly, registered for
- * `'wasm'` only. Where the native module is active (WebAssembly SIMD kernels written in C,
- * running on the backend's own memory: see `./native.ts`), the hot ones run there; otherwise,
+ * `'wasm'` only. Where the SIMD module is active (WebAssembly SIMD kernels written in C,
+ * running on the backend's own memory: see `./simd.ts`), the hot ones run there; otherwise,
  * and for cases it does not cover, they are built from fast ops wasm has (XNNPACK convolutions
  * and matmuls, 4-D slices, pads, reshapes):
  *
- * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): native (see below); else a matmul
+ * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): SIMD (see below); else a matmul
  *   for 1×1 kernels, or one XNNPACK convolution of the batch-major input with the output
  *   gradient as the filter.
  * - `Conv2DBackpropInput` (present but a naive loop, ~10× slower than XNNPACK): a matmul for
@@ -16,18 +16,18 @@
  *   filter, channels × batch folded together.
  * - `DepthwiseConv2dNativeBackpropInput` (missing): a depthwise convolution of the dilated
  *   gradient with the flipped filter.
- * - `MaxPoolGrad` (present but wrong whenever a window's maximum is negative): native, else
+ * - `MaxPoolGrad` (present but wrong whenever a window's maximum is negative): SIMD, else
  *   routed through stride phases with equality masks. Either way the gradient goes to the
  *   window's first maximum in row-major order, as on tfjs's cpu backend and in PyTorch.
- * - Native `Conv2DBackpropFilter`: one GEMM over an im2col view of the input (any kernel size,
+ * - SIMD `Conv2DBackpropFilter`: one GEMM over an im2col view of the input (any kernel size,
  *   stride and padding; dilation 1), 4×8 register tiles over packed chunks of rows.
- * - `FusedBatchNorm` (present but ~6× slower than a memory pass): native where every parameter
+ * - `FusedBatchNorm` (present but ~6× slower than a memory pass): SIMD where every parameter
  *   is per-channel, else tfjs-backend-wasm's own kernel.
  * - `Identity` (tfjs-backend-wasm copies the data): shares it, reference-counted, as the cpu
  *   backend does; the engine clones every tensor it saves for a gradient.
  * - `PatchfxBatchNormTraining` and `PatchfxBatchNormTrainingGrad`: patchfx's own kernels for
- *   training-mode batch normalisation, native only (`batchNormTraining` calls them only while
- *   {@link nativeKernelsActive}).
+ *   training-mode batch normalisation, SIMD only (`batchNormTraining` calls them only while
+ *   {@link simdKernelsActive}).
  *
  * Each op-built kernel runs tfjs ops inside the kernel call (nested ops are not recorded on the
  * gradient tape) and returns the result tensor, which the engine adopts as the kernel output.
@@ -55,18 +55,18 @@ import {
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { initialisedWasmBackend, nativeFor, startNativeKernels } from './native.js';
+import { initialisedWasmBackend, simdFor, startSimdKernels } from './simd.js';
 import {
   BATCH_NORM_TRAINING,
   BATCH_NORM_TRAINING_GRAD,
-  batchNormTrainingGradNative,
-  batchNormTrainingNative,
-  conv2DBackpropFilterNative,
-  depthwiseBackpropFilterNative,
-  fusedBatchNormNative,
-  maxPoolGradNative,
+  batchNormTrainingGradSimd,
+  batchNormTrainingSimd,
+  conv2DBackpropFilterSimd,
+  depthwiseBackpropFilterSimd,
+  fusedBatchNormSimd,
+  maxPoolGradSimd,
   type BatchNormTrainingAttrs,
-} from './native-kernels.js';
+} from './simd-kernels.js';
 import { padOrCrop, spreadZeros, subsample } from './ops.js';
 
 function asTensor<T extends tf.Tensor>(info: TensorInfo | undefined): T {
@@ -394,10 +394,10 @@ function config(kernelName: string, kernelFunc: KernelFn): KernelConfig {
     backendName: 'wasm',
     kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'],
     // Runs whenever the wasm backend becomes active: the replaced kernel's own set-up (kept
-    // usable as a fallback), and the start of the native module's instantiation.
+    // usable as a fallback), and the start of the SIMD module's instantiation.
     setupFunc: (backend) => {
       stockKernels.get(kernelName)?.setupFunc?.(backend);
-      void startNativeKernels(backend);
+      void startSimdKernels(backend);
     },
   };
 }
@@ -417,9 +417,9 @@ function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   return t;
 }
 
-function nativeOnly(kernelName: string, backend: unknown) {
-  const k = nativeFor(backend);
-  if (!k) throw new Error(`${kernelName}: the native kernels are not active on this backend`);
+function simdOnly(kernelName: string, backend: unknown) {
+  const k = simdFor(backend);
+  if (!k) throw new Error(`${kernelName}: the SIMD kernels are not active on this backend`);
   return k;
 }
 
@@ -427,9 +427,9 @@ function nativeOnly(kernelName: string, backend: unknown) {
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
   config(Conv2DBackpropFilter, ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-    const k = nativeFor(backend);
-    const native = k && conv2DBackpropFilterNative(k, input(inputs, 'x'), input(inputs, 'dy'), a);
-    return native ?? conv2DBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
+    const k = simdFor(backend);
+    const simd = k && conv2DBackpropFilterSimd(k, input(inputs, 'x'), input(inputs, 'dy'), a);
+    return simd ?? conv2DBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
   }),
   config(Conv2DBackpropInput, ({ inputs, attrs }) =>
     conv2DBackpropInputFromOps(
@@ -440,10 +440,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
   ),
   config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
-    const k = nativeFor(backend);
-    const native =
-      k && depthwiseBackpropFilterNative(k, input(inputs, 'x'), input(inputs, 'dy'), a);
-    return native ?? depthwiseBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
+    const k = simdFor(backend);
+    const simd = k && depthwiseBackpropFilterSimd(k, input(inputs, 'x'), input(inputs, 'dy'), a);
+    return simd ?? depthwiseBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
   }),
   config(DepthwiseConv2dNativeBackpropInput, ({ inputs, attrs }) =>
     depthwiseBackpropInputFromOps(
@@ -454,18 +453,18 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
   ),
   config(MaxPoolGrad, ({ inputs, attrs, backend }) => {
     const a = attrs as unknown as MaxPoolGradAttrs;
-    const k = nativeFor(backend);
-    const native = k && maxPoolGradNative(k, input(inputs, 'dy'), input(inputs, 'input'), a);
+    const k = simdFor(backend);
+    const simd = k && maxPoolGradSimd(k, input(inputs, 'dy'), input(inputs, 'input'), a);
     return (
-      native ??
+      simd ??
       maxPoolGradFromOps(asTensor(inputs.dy), asTensor(inputs.input), asTensor(inputs.output), a)
     );
   }),
   config(FusedBatchNorm, ({ inputs, attrs, backend }) => {
-    const k = nativeFor(backend);
-    const native =
+    const k = simdFor(backend);
+    const simd =
       k &&
-      fusedBatchNormNative(
+      fusedBatchNormSimd(
         k,
         input(inputs, 'x'),
         input(inputs, 'mean'),
@@ -475,7 +474,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
         (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon,
       );
     return (
-      native ??
+      simd ??
       (stock(FusedBatchNorm)({
         inputs,
         attrs: attrs ?? {},
@@ -491,8 +490,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   }),
   config(BATCH_NORM_TRAINING, ({ inputs, attrs, backend }) =>
-    batchNormTrainingNative(
-      nativeOnly(BATCH_NORM_TRAINING, backend),
+    batchNormTrainingSimd(
+      simdOnly(BATCH_NORM_TRAINING, backend),
       input(inputs, 'x'),
       input(inputs, 'gamma'),
       input(inputs, 'beta'),
@@ -500,8 +499,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
     ),
   ),
   config(BATCH_NORM_TRAINING_GRAD, ({ inputs, attrs, backend }) =>
-    batchNormTrainingGradNative(
-      nativeOnly(BATCH_NORM_TRAINING_GRAD, backend),
+    batchNormTrainingGradSimd(
+      simdOnly(BATCH_NORM_TRAINING_GRAD, backend),
       input(inputs, 'dy'),
       input(inputs, 'x'),
       input(inputs, 'mean'),
@@ -517,9 +516,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
  * same name. Idempotent. Call it after `@tensorflow/tfjs-backend-wasm` is imported (its import
  * registers the stock kernels); `useBackend('wasm')` does this for you.
  *
- * The native kernels (see {@link nativeKernelsActive}) start instantiating when the wasm
+ * The SIMD kernels (see {@link simdKernelsActive}) start instantiating when the wasm
  * backend is set, or here if it already is initialised; the op-built kernels run until they
- * are ready. Await {@link initNativeKernels} after `setBackend('wasm')` to have them from the
+ * are ready. Await {@link initSimdKernels} after `setBackend('wasm')` to have them from the
  * first step on.
  */
 export function registerWasmTrainingKernels(): void {
@@ -533,7 +532,7 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(k);
   }
   const backend = initialisedWasmBackend();
-  if (backend) void startNativeKernels(backend);
+  if (backend) void startSimdKernels(backend);
 }
 
-export { initNativeKernels, nativeKernelsActive, setNativeKernelsEnabled } from './native.js';
+export { initSimdKernels, simdKernelsActive, setSimdKernelsEnabled } from './simd.js';

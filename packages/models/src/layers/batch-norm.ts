@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
-import { nativeKernelsActive } from '../kernels/native.js';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/native-kernels.js';
+import { simdKernelsActive } from '../kernels/simd.js';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../kernels/simd-kernels.js';
 import { columnSums, sumToChannels } from '../kernels/ops.js';
 import { single, singleShape } from './util.js';
 import type { BatchMoments, BatchNormSync } from './batch-norm-sync.js';
@@ -11,7 +11,7 @@ import type { BatchMoments, BatchNormSync } from './batch-norm-sync.js';
  * variance over all but the channel axis, and the closed-form backward
  * `dx = γ·rstd·(dy − mean(dy) − x̂·mean(dy·x̂))`, `dγ = Σ dy·x̂`, `dβ = Σ dy`.
  *
- * On the wasm backend with the native kernels active, forward and backward are one native
+ * On the wasm backend with the SIMD kernels active, forward and backward are one SIMD
  * kernel each (two sweeps over memory apiece); elsewhere they are built from tfjs ops.
  *
  * With `sync`, this thread's `x` is one part of a batch spread over threads: the forward pass
@@ -32,10 +32,10 @@ export function batchNormTraining(
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D; whole?: BatchMoments } {
   const c = x.shape[x.rank - 1];
   const perChannel = (t: tf.Tensor) => t.rank === 1 && t.shape[0] === c && t.dtype === 'float32';
-  // The native kernels are instantiated on demand, but registered only by
+  // The SIMD kernels are instantiated on demand, but registered only by
   // registerWasmTrainingKernels (useBackend('wasm')): check both.
-  const native =
-    nativeKernelsActive() &&
+  const simd =
+    simdKernelsActive() &&
     tf.getKernel(BATCH_NORM_TRAINING, 'wasm') !== undefined &&
     x.dtype === 'float32' &&
     perChannel(gamma) &&
@@ -57,7 +57,7 @@ export function batchNormTraining(
     let normMean: tf.Tensor;
     let normVariance: tf.Tensor;
     if (sync) {
-      [mean, variance] = native
+      [mean, variance] = simd
         ? (tf
             .engine()
             .runKernel(
@@ -75,7 +75,7 @@ export function batchNormTraining(
       normVariance = tf.tensor1d(whole.variance, 'float32');
       y = tf.batchNorm(xs, normMean, normVariance, b, g, epsilon);
     } else {
-      [y, mean, variance] = native
+      [y, mean, variance] = simd
         ? (tf
             .engine()
             .runKernel(
@@ -94,7 +94,7 @@ export function batchNormTraining(
       gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const dy = Array.isArray(dys) ? dys[0] : dys;
         const [xsv, gv, mv, vv] = saved;
-        if (native && nativeKernelsActive() && dy.dtype === 'float32') {
+        if (simd && simdKernelsActive() && dy.dtype === 'float32') {
           const grads = tf
             .engine()
             .runKernel(
@@ -103,7 +103,7 @@ export function batchNormTraining(
               { epsilon },
             ) as tf.Tensor[];
           return sync
-            ? synchroniseNativeGrad(grads, xsv, gv, mv, vv, epsilon, count, whole!.count, sync)
+            ? synchroniseSimdGrad(grads, xsv, gv, mv, vv, epsilon, count, whole!.count, sync)
             : grads;
         }
         return batchNormGradFromOps(
@@ -124,12 +124,12 @@ export function batchNormTraining(
 }
 
 /**
- * The native backward ran with this thread's `m` rows only: `dx_local = k·(dy − Σ_l dy/m −
+ * The SIMD backward ran with this thread's `m` rows only: `dx_local = k·(dy − Σ_l dy/m −
  * x̂·Σ_l dy·x̂/m)`. The whole batch's gradient replaces the local means by the whole batch's,
  * a per-channel affine correction in `x − mean`:
  * `dx = dx_local + k·(Σ_l dy/m − Σ dy/N) + k·rstd·(Σ_l dy·x̂/m − Σ dy·x̂/N)·(x − mean)`.
  */
-function synchroniseNativeGrad(
+function synchroniseSimdGrad(
   [dxLocal, dGamma, dBeta]: tf.Tensor[],
   x: tf.Tensor,
   gamma: tf.Tensor,

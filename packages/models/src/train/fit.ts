@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Adam, type AdamConfig } from './adam.js';
-import { PlateauScheduler, selectAndStop, type LrPolicy } from './schedule.js';
+import { PlateauScheduler, decideAfterEpoch, type LrPolicy } from './schedule.js';
 import { resolveStepFunctions, type StepFunctions, type StepResult } from './step.js';
 import type { CheckpointState } from '../io/checkpoint.js';
 import type { TrainingState } from './state.js';
@@ -292,7 +292,7 @@ export async function trainPatchDiscriminator(
         cut = true;
         break;
       }
-      const decision = selectAndStop(state, state.epoch, val.raw, config);
+      const decision = decideAfterEpoch(state, state.epoch, val.raw, config);
       state = {
         ...state,
         bestValMetric: decision.bestValMetric,

@@ -15,7 +15,7 @@ export {
   trainableVariables,
   microBatches,
   balancedParts,
-  scoreLogits,
+  computeLossAndAccuracies,
   resolveStepFunctions,
   type StepFunctions,
   type StepResult,
@@ -32,7 +32,7 @@ export {
 } from '../layers/batch-norm-sync.js';
 export {
   PlateauScheduler,
-  selectAndStop,
+  decideAfterEpoch,
   LR_POLICIES,
   type LrPolicy,
   type PlateauState,

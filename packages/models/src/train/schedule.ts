@@ -56,7 +56,7 @@ export interface SelectionState {
   readonly bestValEpoch: number;
 }
 
-/** What {@link selectAndStop} decided for one epoch. */
+/** What {@link decideAfterEpoch} decided for one epoch. */
 export interface SelectionDecision extends SelectionState {
   /** The val metric strictly improved: save `bestval`. */
   readonly improved: boolean;
@@ -69,7 +69,7 @@ export interface SelectionDecision extends SelectionState {
  * improvement saves `bestval`; otherwise stop after 5 × patience epochs without improvement,
  * at a perfect best value, or past `maxEpochs`.
  */
-export function selectAndStop(
+export function decideAfterEpoch(
   state: SelectionState,
   epoch: number,
   valMetric: number,

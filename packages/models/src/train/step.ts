@@ -173,7 +173,7 @@ export async function evalStep(
 ): Promise<StepResult> {
   const logits = tf.tidy(() => model.apply(images, { training: false }) as tf.Tensor);
   try {
-    return await scoreLogits(logits, labels);
+    return await computeLossAndAccuracies(logits, labels);
   } finally {
     logits.dispose();
   }
@@ -186,7 +186,10 @@ export async function evalStep(
  * @param logits - `[N, H, W, C]` or `[N, C]`. Not disposed.
  * @param labels - `[N]` class ids. Not disposed.
  */
-export async function scoreLogits(logits: tf.Tensor, labels: tf.Tensor1D): Promise<StepResult> {
+export async function computeLossAndAccuracies(
+  logits: tf.Tensor,
+  labels: tf.Tensor1D,
+): Promise<StepResult> {
   const lossT = patchCrossEntropy(logits, labels);
   const loss = (await lossT.data())[0];
   lossT.dispose();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { getModelMetadata } from '../../build.js';
-import { nativeKernelsEnabled } from '../../kernels/native.js';
+import { simdKernelsEnabled } from '../../kernels/simd.js';
 import type { Adam } from '../../train/adam.js';
 import type { BatchNorm } from '../../layers/batch-norm.js';
 import {
@@ -20,7 +20,7 @@ import {
   evalStep,
   microBatches,
   recalibrateBatchNorm,
-  scoreLogits,
+  computeLossAndAccuracies,
   trainableVariables,
   trainStep,
   type StepFunctions,
@@ -249,7 +249,7 @@ export async function createDataParallelWith(
           workerData: {
             backend: resolved.backend,
             maxReplicas: resolved.maxReplicas,
-            nativeKernels: nativeKernelsEnabled(),
+            simdKernels: simdKernelsEnabled(),
           } satisfies WorkerInit,
         })
       : null;
@@ -527,7 +527,7 @@ export async function createDataParallelWith(
         if (!pool) return evalStep(model, images, labels);
         const logits = await parallelPredict(model, images, {});
         try {
-          return await scoreLogits(logits, labels);
+          return await computeLossAndAccuracies(logits, labels);
         } finally {
           logits.dispose();
         }
@@ -546,7 +546,7 @@ export async function createDataParallelWith(
 
 /**
  * Starts a data-parallel trainer: `workers − 1` worker threads, each with its own tfjs-core,
- * backend (`wasm` with patchfx's native training kernels, or `cpu`) and replica of the model,
+ * backend (`wasm` with patchfx's SIMD training kernels, or `cpu`) and replica of the model,
  * computing together with the calling thread. tfjs-backend-wasm cannot start threads in
  * Node, so this is how training and inference on wasm use more than one core.
  *

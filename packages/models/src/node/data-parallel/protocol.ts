@@ -121,8 +121,8 @@ export interface WorkerInit {
   readonly backend: string;
   /** Replicas (models) a worker keeps; the least recently used beyond this are disposed. */
   readonly maxReplicas: number;
-  /** The calling thread's `setNativeKernelsEnabled` state when the trainer was made. */
-  readonly nativeKernels: boolean;
+  /** The calling thread's `setSimdKernelsEnabled` state when the trainer was made. */
+  readonly simdKernels: boolean;
 }
 
 export function serializeError(e: unknown): SerializedError {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../../backend/index.js';
-import { setNativeKernelsEnabled } from '../../kernels/native.js';
+import { setSimdKernelsEnabled } from '../../kernels/simd.js';
 import type { JobRequest, WorkerInit, WorkerMessage } from './protocol.js';
 import { serializeError, transfersOf } from './protocol.js';
 import { createReplicaCache, runJob } from './replica.js';
@@ -21,7 +21,7 @@ const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []) =>
 async function main(): Promise<void> {
   try {
     tf.env().set('PROD', true); // no "install tfjs-node" banner from every thread
-    setNativeKernelsEnabled(init.nativeKernels); // as on the calling thread
+    setSimdKernelsEnabled(init.simdKernels); // as on the calling thread
     await useBackend(init.backend as BackendName);
   } catch (e) {
     send({ type: 'error', id: null, error: serializeError(e) });

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds native/kernels.c into src/kernels/native/module.ts (the module as base64).
+# Builds simd/kernels.c into src/kernels/simd/module.ts (the module as base64).
 #
 # Needs Debian's clang and lld (`apt-get install -y clang lld`; checked with clang 14.0.6) and
 # node. CI never runs this: the generated module.ts is committed. Run it from anywhere:
-#   packages/models/native/build.sh
+#   packages/models/simd/build.sh
 #
 # Two links of the same object code: one importing a plain memory (tfjs-backend-wasm's
 # single-threaded builds) and one importing a shared memory (its threaded build). They differ
@@ -11,7 +11,7 @@
 # second (check-and-emit.mjs verifies this).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-out="$here/../src/kernels/native/module.ts"
+out="$here/../src/kernels/simd/module.ts"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 

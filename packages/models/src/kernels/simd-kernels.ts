@@ -1,5 +1,5 @@
 /**
- * tfjs kernel bodies over the native module (see `./native.ts`): each checks that its case is
+ * tfjs kernel bodies over the SIMD module (see `./simd.ts`): each checks that its case is
  * one the module handles and returns null otherwise, so the caller can run the op-built kernel.
  */
 import {
@@ -10,9 +10,9 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import type { NativeKernels } from './native.js';
+import type { SimdKernels } from './simd.js';
 
-/** Kernel name of the native training-mode batch norm: `{x, gamma, beta}` → `[y, mean, variance]`. */
+/** Kernel name of the SIMD training-mode batch norm: `{x, gamma, beta}` → `[y, mean, variance]`. */
 export const BATCH_NORM_TRAINING = 'PatchfxBatchNormTraining';
 /**
  * Kernel name of its backward: `{dy, x, mean, variance, gamma}` → `[dx, dGamma, dBeta]`.
@@ -32,8 +32,8 @@ export interface BatchNormTrainingAttrs {
 const isFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
 
 /** Depthwise dW for channel multiplier 1 and dilation 1 (any kernel, stride, padding). */
-export function depthwiseBackpropFilterNative(
-  k: NativeKernels,
+export function depthwiseBackpropFilterSimd(
+  k: SimdKernels,
   x: TensorInfo,
   dy: TensorInfo,
   attrs: DepthwiseConv2dNativeBackpropFilterAttrs,
@@ -78,8 +78,8 @@ export function depthwiseBackpropFilterNative(
 const CONV_CHUNK = 128;
 
 /** Conv dW for NHWC, dilation 1 (any kernel, stride, padding): one GEMM over an im2col view. */
-export function conv2DBackpropFilterNative(
-  k: NativeKernels,
+export function conv2DBackpropFilterSimd(
+  k: SimdKernels,
   x: TensorInfo,
   dy: TensorInfo,
   attrs: Conv2DBackpropFilterAttrs,
@@ -127,8 +127,8 @@ export function conv2DBackpropFilterNative(
 }
 
 /** Max-pool dx from the input (the argmax is recomputed; ties go to the first maximum). */
-export function maxPoolGradNative(
-  k: NativeKernels,
+export function maxPoolGradSimd(
+  k: SimdKernels,
   dy: TensorInfo,
   x: TensorInfo,
   attrs: MaxPoolGradAttrs,
@@ -170,8 +170,8 @@ export function maxPoolGradNative(
  * Inference batch norm (tfjs's `FusedBatchNorm`) when every parameter holds one value per
  * channel (shape `[c]`, or `[1, …, 1, c]`); null otherwise.
  */
-export function fusedBatchNormNative(
-  k: NativeKernels,
+export function fusedBatchNormSimd(
+  k: SimdKernels,
   x: TensorInfo,
   mean: TensorInfo,
   variance: TensorInfo,
@@ -224,8 +224,8 @@ function checkBatchNormInputs(x: TensorInfo, perChannel: TensorInfo[]): number {
  * Training-mode batch norm forward: `[y, mean, variance]` (biased variance) in two sweeps, or
  * `[mean, variance]` in one with `statisticsOnly`.
  */
-export function batchNormTrainingNative(
-  k: NativeKernels,
+export function batchNormTrainingSimd(
+  k: SimdKernels,
   x: TensorInfo,
   gamma: TensorInfo,
   beta: TensorInfo,
@@ -253,8 +253,8 @@ export function batchNormTrainingNative(
 }
 
 /** Training-mode batch norm backward: `[dx, dGamma, dBeta]` in two sweeps. */
-export function batchNormTrainingGradNative(
-  k: NativeKernels,
+export function batchNormTrainingGradSimd(
+  k: SimdKernels,
   dy: TensorInfo,
   x: TensorInfo,
   mean: TensorInfo,

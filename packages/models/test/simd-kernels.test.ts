@@ -16,13 +16,13 @@ import { relativeError, withNoLeaks } from '@patchfx/test-utils';
 import { batchNormTraining } from '../src/layers/batch-norm.js';
 import { maxPoolGradFromOps } from '../src/kernels/wasm-training.js';
 import {
-  initNativeKernels,
+  initSimdKernels,
   moduleBytes,
-  nativeKernelsActive,
-  setNativeKernelsEnabled,
-  type NativeExports,
-} from '../src/kernels/native.js';
-import { NATIVE_MODULE_BASE64, NATIVE_SOURCE_SHA256 } from '../src/kernels/native/module.js';
+  simdKernelsActive,
+  setSimdKernelsEnabled,
+  type SimdExports,
+} from '../src/kernels/simd.js';
+import { SIMD_MODULE_BASE64, SIMD_SOURCE_SHA256 } from '../src/kernels/simd/module.js';
 
 const backend = inject('backend');
 
@@ -225,20 +225,20 @@ function poolInput(c: PoolCase, seed: number): Float32Array {
   return x;
 }
 
-describe.skipIf(backend !== 'wasm')('native wasm kernels', () => {
+describe.skipIf(backend !== 'wasm')('wasm SIMD kernels', () => {
   beforeAll(async () => {
-    setNativeKernelsEnabled(true);
-    expect(await initNativeKernels()).toBe(true);
+    setSimdKernelsEnabled(true);
+    expect(await initSimdKernels()).toBe(true);
   });
-  afterAll(() => setNativeKernelsEnabled(true));
+  afterAll(() => setSimdKernelsEnabled(true));
 
   test('are active on wasm, and only there', async () => {
-    expect(nativeKernelsActive()).toBe(true);
+    expect(simdKernelsActive()).toBe(true);
     await tf.setBackend('cpu');
-    expect(nativeKernelsActive()).toBe(false);
-    expect(await initNativeKernels()).toBe(false);
+    expect(simdKernelsActive()).toBe(false);
+    expect(await initSimdKernels()).toBe(false);
     await tf.setBackend('wasm');
-    expect(nativeKernelsActive()).toBe(true);
+    expect(simdKernelsActive()).toBe(true);
   });
 
   for (const c of depthwiseCases) {
@@ -266,7 +266,7 @@ describe.skipIf(backend !== 'wasm')('native wasm kernels', () => {
       const [got] = await withNoLeaks(() => on('wasm', f));
       expect(got.length).toBe(sizeOf(filterShape));
       expect(relativeError(got, want)).toBeLessThan(1e-5);
-      // One kernel, nothing nested: the native path ran, not the op-built one.
+      // One kernel, nothing nested: the SIMD path ran, not the op-built one.
       expect(await kernelsRun(f)).toEqual([DepthwiseConv2dNativeBackpropFilter]);
     });
   }
@@ -382,7 +382,7 @@ describe.skipIf(backend !== 'wasm')('native wasm kernels', () => {
       for (let i = 0; i < labels.length; i++) {
         expect(relativeError(got[i], want[i]), labels[i]).toBeLessThan(cpuTol);
       }
-      // Against a double-precision two-pass reference: no cancellation in the native kernels.
+      // Against a double-precision two-pass reference: no cancellation in the SIMD kernels.
       const m = xv.length / ch;
       const ref = {
         y: new Float64Array(xv.length),
@@ -424,7 +424,7 @@ describe.skipIf(backend !== 'wasm')('native wasm kernels', () => {
       expect(relativeError(got[3], ref.dx), 'dx').toBeLessThan(3e-5);
       expect(relativeError(got[4], ref.dgamma), 'dgamma').toBeLessThan(3e-5);
       expect(relativeError(got[5], ref.dbeta), 'dbeta').toBeLessThan(3e-5); // sums of mixed signs
-      // The native kernels ran (forward and backward), not the op-built path.
+      // The SIMD kernels ran (forward and backward), not the op-built path.
       const names = await kernelsRun(f);
       expect(names).toContain('PatchfxBatchNormTraining');
       expect(names).toContain('PatchfxBatchNormTrainingGrad');
@@ -536,30 +536,30 @@ describe.skipIf(backend !== 'wasm')('native wasm kernels', () => {
       { x: c.x, dy: dyShape },
       { strides: 2, pad: 1, dilations: 1, filterShape },
     );
-    const [native] = await on('wasm', f);
-    setNativeKernelsEnabled(false);
+    const [simd] = await on('wasm', f);
+    setSimdKernelsEnabled(false);
     try {
-      expect(nativeKernelsActive()).toBe(false);
+      expect(simdKernelsActive()).toBe(false);
       const [ops] = await withNoLeaks(() => on('wasm', f));
-      expect(relativeError(ops, native)).toBeLessThan(1e-5);
+      expect(relativeError(ops, simd)).toBeLessThan(1e-5);
       expect(await kernelsRun(f)).toContain('DepthwiseConv2dNative');
     } finally {
-      setNativeKernelsEnabled(true);
+      setSimdKernelsEnabled(true);
     }
-    expect(nativeKernelsActive()).toBe(true);
+    expect(simdKernelsActive()).toBe(true);
   });
 });
 
-describe('the native module', () => {
-  test('was built from the committed C source (run native/build.sh after editing it)', () => {
-    const source = readFileSync(fileURLToPath(new URL('../native/kernels.c', import.meta.url)));
-    expect(createHash('sha256').update(source).digest('hex')).toBe(NATIVE_SOURCE_SHA256);
+describe('the SIMD module', () => {
+  test('was built from the committed C source (run simd/build.sh after editing it)', () => {
+    const source = readFileSync(fileURLToPath(new URL('../simd/kernels.c', import.meta.url)));
+    expect(createHash('sha256').update(source).digest('hex')).toBe(SIMD_SOURCE_SHA256);
   });
 
   test('the TypeScript side allocates the scratch the C side documents', () => {
-    const c = readFileSync(fileURLToPath(new URL('../native/kernels.c', import.meta.url)), 'utf8');
+    const c = readFileSync(fileURLToPath(new URL('../simd/kernels.c', import.meta.url)), 'utf8');
     const ts = readFileSync(
-      fileURLToPath(new URL('../src/kernels/native-kernels.ts', import.meta.url)),
+      fileURLToPath(new URL('../src/kernels/simd-kernels.ts', import.meta.url)),
       'utf8',
     );
     // The conv filter-gradient packs rows in chunks of the same size on both sides.
@@ -583,7 +583,7 @@ describe('the native module', () => {
   test('is a small SIMD module that validates', () => {
     const bytes = moduleBytes(false);
     expect(bytes.length).toBeLessThan(16_384);
-    expect(NATIVE_MODULE_BASE64.length).toBe(Math.ceil(bytes.length / 3) * 4);
+    expect(SIMD_MODULE_BASE64.length).toBe(Math.ceil(bytes.length / 3) * 4);
     expect(WebAssembly.validate(bytes)).toBe(true);
   });
 
@@ -591,7 +591,7 @@ describe('the native module', () => {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
     expect(memory.buffer).toBeInstanceOf(SharedArrayBuffer);
     const { instance } = await WebAssembly.instantiate(moduleBytes(true), { env: { memory } });
-    const k = instance.exports as unknown as NativeExports;
+    const k = instance.exports as unknown as SimdExports;
     // x [4, 2] at 0; γ, β at 64; mean, variance at 96; y at 128; scratch at 256.
     const f32 = new Float32Array(memory.buffer);
     f32.set([1, 10, 2, 20, 3, 30, 4, 40], 0);

@@ -1,6 +1,6 @@
 /**
- * The native training kernels: a small WebAssembly SIMD module (C source in
- * `packages/models/native/`, bytes in `./native/module.ts`) instantiated on the memory of
+ * The SIMD training kernels: a small WebAssembly SIMD module (C source in
+ * `packages/models/simd/`, bytes in `./simd/module.ts`) instantiated on the memory of
  * tfjs-backend-wasm itself, so its kernels read and write tensors in place.
  *
  * Memory safety: the module imports the backend's `WebAssembly.Memory` and owns nothing in it —
@@ -14,14 +14,14 @@
  * kernels' `setupFunc`), when `registerWasmTrainingKernels` finds it already initialised, or
  * at the first kernel call; until it has finished, and wherever WebAssembly SIMD or
  * instantiation is unavailable, the op-built kernels run instead, silently.
- * {@link initNativeKernels} waits for it.
+ * {@link initSimdKernels} waits for it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
-import { NATIVE_MODULE_BASE64, NATIVE_SHARED_IMPORT } from './native/module.js';
+import { SIMD_MODULE_BASE64, SIMD_SHARED_IMPORT } from './simd/module.js';
 
-/** The exports of the native module (pointers are byte offsets into the backend's memory). */
-export interface NativeExports {
+/** The exports of the SIMD module (pointers are byte offsets into the backend's memory). */
+export interface SimdExports {
   dw_filter_grad(
     x: number,
     dy: number,
@@ -131,22 +131,22 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
 
-/** The native module instantiated on one wasm backend's memory. */
-export class NativeKernels {
+/** The SIMD module instantiated on one wasm backend's memory. */
+export class SimdKernels {
   private scratchPtr = 0;
   private scratchBytes = 0;
 
   constructor(
     readonly backend: WasmBackendLike,
     private readonly module: EmscriptenModuleLike,
-    readonly exports: NativeExports,
+    readonly exports: SimdExports,
   ) {}
 
   /** Byte offset of a float32 tensor's data in the backend's memory. */
   offset(info: TensorInfo): number {
     const data = this.backend.dataIdMap.get(info.dataId);
     if (!data || data.memoryOffset == null || info.dtype !== 'float32') {
-      throw new Error('patchfx native kernel: input is not a float32 tensor of this backend');
+      throw new Error('patchfx SIMD kernel: input is not a float32 tensor of this backend');
     }
     return data.memoryOffset;
   }
@@ -165,7 +165,7 @@ export class NativeKernels {
       if (this.scratchPtr) this.module._free(this.scratchPtr);
       const size = Math.max(4096, 2 ** Math.ceil(Math.log2(bytes)));
       const ptr = this.module._malloc(size) >>> 0;
-      if (!ptr) throw new Error(`patchfx native kernel: cannot allocate ${size} bytes of scratch`);
+      if (!ptr) throw new Error(`patchfx SIMD kernel: cannot allocate ${size} bytes of scratch`);
       this.scratchPtr = ptr;
       this.scratchBytes = size;
     }
@@ -173,7 +173,7 @@ export class NativeKernels {
   }
 }
 
-type State = NativeKernels | Promise<NativeKernels | null> | null;
+type State = SimdKernels | Promise<SimdKernels | null> | null;
 
 /** Per Emscripten module (one per wasm backend instance): the instance, its promise, or null. */
 const states = new WeakMap<object, State>();
@@ -188,9 +188,9 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 
 /** The module's bytes, linked for a plain or a shared memory. */
 export function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  const plain = decodeBase64(NATIVE_MODULE_BASE64);
+  const plain = decodeBase64(SIMD_MODULE_BASE64);
   if (!shared) return plain;
-  const { start, end, base64 } = NATIVE_SHARED_IMPORT;
+  const { start, end, base64 } = SIMD_SHARED_IMPORT;
   const section = decodeBase64(base64);
   const out = new Uint8Array(plain.length - (end - start) + section.length);
   out.set(plain.subarray(0, start), 0);
@@ -213,7 +213,7 @@ function isWasmBackend(backend: unknown): backend is WasmBackendLike {
   );
 }
 
-async function instantiate(backend: WasmBackendLike): Promise<NativeKernels | null> {
+async function instantiate(backend: WasmBackendLike): Promise<SimdKernels | null> {
   try {
     const module = backend.wasm!;
     if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
@@ -227,14 +227,14 @@ async function instantiate(backend: WasmBackendLike): Promise<NativeKernels | nu
       typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = moduleBytes(shared);
     const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
-    return new NativeKernels(backend, module, instance.exports as unknown as NativeExports);
+    return new SimdKernels(backend, module, instance.exports as unknown as SimdExports);
   } catch {
     return null; // no SIMD, no WebAssembly, or a memory this module cannot import: op-built kernels
   }
 }
 
 /** Starts instantiating the module for `backend` if that has not started yet. */
-export function startNativeKernels(backend: unknown): Promise<NativeKernels | null> {
+export function startSimdKernels(backend: unknown): Promise<SimdKernels | null> {
   if (!isWasmBackend(backend)) return Promise.resolve(null);
   const module = backend.wasm!;
   const state = states.get(module);
@@ -250,14 +250,14 @@ export function startNativeKernels(backend: unknown): Promise<NativeKernels | nu
 }
 
 /**
- * The native kernels for `backend` if they are instantiated and enabled, else null (and the
+ * The SIMD kernels for `backend` if they are instantiated and enabled, else null (and the
  * instantiation is started, so a later call may get them).
  */
-export function nativeFor(backend: unknown): NativeKernels | null {
+export function simdFor(backend: unknown): SimdKernels | null {
   if (!enabled || !isWasmBackend(backend)) return null;
   const state = states.get(backend.wasm!);
-  if (state instanceof NativeKernels) return state;
-  if (state === undefined) void startNativeKernels(backend);
+  if (state instanceof SimdKernels) return state;
+  if (state === undefined) void startSimdKernels(backend);
   return null;
 }
 
@@ -274,66 +274,66 @@ function activeWasmBackend(): unknown {
 }
 
 /**
- * Instantiates the native training kernels on the active wasm backend and waits for them.
+ * Instantiates the SIMD training kernels on the active wasm backend and waits for them.
  *
  * They also start on their own when the wasm backend is set (see
  * `registerWasmTrainingKernels`), and the op-built kernels run until they are ready; await this
  * once after `setBackend('wasm')` to have them from the first step on. Nothing is logged when
  * they are unavailable (no WebAssembly SIMD, or a backend memory they cannot import).
  *
- * @returns Whether the native kernels are active: false on any other backend, where
- *   WebAssembly SIMD is unavailable, or after `setNativeKernelsEnabled(false)`.
+ * @returns Whether the SIMD kernels are active: false on any other backend, where
+ *   WebAssembly SIMD is unavailable, or after `setSimdKernelsEnabled(false)`.
  *
  * @example
  * ```ts
- * import { initNativeKernels, useBackend } from '@patchfx/models/backend';
- * await useBackend('wasm'); // already awaits initNativeKernels()
- * await initNativeKernels(); // => true (Node ≥ 16.4 and current browsers have wasm SIMD)
+ * import { initSimdKernels, useBackend } from '@patchfx/models/backend';
+ * await useBackend('wasm'); // already awaits initSimdKernels()
+ * await initSimdKernels(); // => true (Node ≥ 16.4 and current browsers have wasm SIMD)
  * ```
  */
-export async function initNativeKernels(): Promise<boolean> {
-  await startNativeKernels(activeWasmBackend());
-  return nativeKernelsActive();
+export async function initSimdKernels(): Promise<boolean> {
+  await startSimdKernels(activeWasmBackend());
+  return simdKernelsActive();
 }
 
 /**
- * Whether the native training kernels run on the active backend now: it is `'wasm'`, the
+ * Whether the SIMD training kernels run on the active backend now: it is `'wasm'`, the
  * module is instantiated on it, and they are enabled. Asking starts the instantiation if it has
  * not started yet.
  *
- * @returns True while the native kernels replace the op-built ones.
+ * @returns True while the SIMD kernels replace the op-built ones.
  *
  * @example
  * ```ts doctest
- * import { nativeKernelsActive } from '@patchfx/models/backend';
+ * import { simdKernelsActive } from '@patchfx/models/backend';
  * // The doc tests run on the cpu backend:
- * nativeKernelsActive(); // => false
+ * simdKernelsActive(); // => false
  * ```
  */
-export function nativeKernelsActive(): boolean {
-  return nativeFor(activeWasmBackend()) != null;
+export function simdKernelsActive(): boolean {
+  return simdFor(activeWasmBackend()) != null;
 }
 
 /**
- * Enables (the default) or disables the native training kernels; while disabled, the op-built
+ * Enables (the default) or disables the SIMD training kernels; while disabled, the op-built
  * kernels run (and tfjs-backend-wasm's own `FusedBatchNorm`). For benchmarks and tests that
  * compare the two. Affects every wasm backend in this realm.
  *
- * @param on - Whether to use the native kernels where they are available.
+ * @param on - Whether to use the SIMD kernels where they are available.
  *
  * @example
  * ```ts doctest
- * import { nativeKernelsActive, setNativeKernelsEnabled } from '@patchfx/models/backend';
- * setNativeKernelsEnabled(false);
- * nativeKernelsActive(); // => false
- * setNativeKernelsEnabled(true);
+ * import { simdKernelsActive, setSimdKernelsEnabled } from '@patchfx/models/backend';
+ * setSimdKernelsEnabled(false);
+ * simdKernelsActive(); // => false
+ * setSimdKernelsEnabled(true);
  * ```
  */
-export function setNativeKernelsEnabled(on: boolean): void {
+export function setSimdKernelsEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** Whether the native kernels are enabled in this realm (internal: passed on to worker threads). */
-export function nativeKernelsEnabled(): boolean {
+/** Whether the SIMD kernels are enabled in this realm (internal: passed on to worker threads). */
+export function simdKernelsEnabled(): boolean {
   return enabled;
 }
