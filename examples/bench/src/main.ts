@@ -24,7 +24,13 @@ import {
   loadImageFile,
   synthesizeDataset,
 } from '@patchfx/data/node';
-import { buildPatchDiscriminator, countFlops, foldBatchNorm } from '@patchfx/models';
+import {
+  buildPatchDiscriminator,
+  countFlops,
+  foldBatchNorm,
+  referenceSizes,
+  resolveModelConfig,
+} from '@patchfx/models';
 import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
 import { simdKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
@@ -221,13 +227,14 @@ async function main(argv: readonly string[]): Promise<number | void> {
       }
     }
     for (const name of models) {
+      const config = resolveModelConfig(name);
       const sizes = smoke
         ? [SMOKE_SIZES.imageSize]
         : (values.sizes as string[]).length
           ? (values.sizes as string[]).map(Number)
-          : [128, name.startsWith('resnet') ? 224 : 299];
+          : [128, referenceSizes(config).fineSize];
       for (const size of sizes) {
-        const model = buildPatchDiscriminator(name);
+        const model = buildPatchDiscriminator(config);
         const flops = countFlops(model, size);
         // Images per pass as the train program plans them (split only where memory requires).
         const plan = (threads: number) =>

@@ -17,8 +17,8 @@ import {
   isPatchModel,
   listModelNames,
   outputSize,
-  parseModelName,
   receptiveField,
+  resolveModelConfig,
 } from '@patchfx/models';
 
 const OPTIONS: OptionSpecs = {
@@ -48,8 +48,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
   await setupBackend(String(values.backend));
   const name = String(values.which_model_netD);
   const size = Number(values.size);
-  const patch = isPatchModel(parseModelName(name));
-  const model = buildPatchDiscriminator(name);
+  const config = resolveModelConfig(name);
+  const patch = isPatchModel(config);
+  const model = buildPatchDiscriminator(config);
   try {
     const params = countParams(model);
     const geometry = patch ? receptiveField(model) : null;

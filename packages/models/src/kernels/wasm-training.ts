@@ -47,7 +47,6 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   type DataId,
   type DepthwiseConv2dNativeBackpropInputAttrs,
-  type FusedBatchNormAttrs,
   type KernelBackend,
   type KernelConfig,
   type MaxPoolGradAttrs,
@@ -379,19 +378,25 @@ export function maxPoolGradFromOps(
   });
 }
 
-type KernelFn = (args: {
+/** A kernel body, typed with its op's attributes (`A`: e.g. `Conv2DBackpropFilterAttrs`). */
+type KernelFn<A> = (args: {
   inputs: NamedTensorInfoMap;
-  attrs?: NamedAttrMap;
+  attrs: A;
   backend?: unknown;
 }) => tf.Tensor | TensorInfo | TensorInfo[];
 
 /** tfjs-backend-wasm's own kernels that patchfx's replace (some fall back to them). */
 const stockKernels = new Map<string, KernelConfig>();
 
-function config(kernelName: string, kernelFunc: KernelFn): KernelConfig {
+function config<A extends object = NamedAttrMap>(
+  kernelName: string,
+  kernelFunc: KernelFn<A>,
+): KernelConfig {
   return {
     kernelName,
     backendName: 'wasm',
+    // The one cast of the kernel table: the engine calls a kernel with the attributes its op
+    // was given, which are `A` (tfjs types them as an untyped map).
     kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'],
     // Runs whenever the wasm backend becomes active: the replaced kernel's own set-up (kept
     // usable as a fallback), and the start of the SIMD module's instantiation.
@@ -425,34 +430,28 @@ function simdOnly(kernelName: string, backend: unknown) {
 
 /** The kernels registered by {@link registerWasmTrainingKernels}. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
-  config(Conv2DBackpropFilter, ({ inputs, attrs, backend }) => {
-    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+  config<Conv2DBackpropFilterAttrs>(Conv2DBackpropFilter, ({ inputs, attrs: a, backend }) => {
     const k = simdFor(backend);
     const simd = k && conv2DBackpropFilterSimd(k, input(inputs, 'x'), input(inputs, 'dy'), a);
     return simd ?? conv2DBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
   }),
-  config(Conv2DBackpropInput, ({ inputs, attrs }) =>
-    conv2DBackpropInputFromOps(
-      asTensor(inputs.dy),
-      asTensor(inputs.filter),
-      attrs as unknown as Conv2DBackpropInputAttrs,
-    ),
+  config<Conv2DBackpropInputAttrs>(Conv2DBackpropInput, ({ inputs, attrs }) =>
+    conv2DBackpropInputFromOps(asTensor(inputs.dy), asTensor(inputs.filter), attrs),
   ),
-  config(DepthwiseConv2dNativeBackpropFilter, ({ inputs, attrs, backend }) => {
-    const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
-    const k = simdFor(backend);
-    const simd = k && depthwiseBackpropFilterSimd(k, input(inputs, 'x'), input(inputs, 'dy'), a);
-    return simd ?? depthwiseBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
-  }),
-  config(DepthwiseConv2dNativeBackpropInput, ({ inputs, attrs }) =>
-    depthwiseBackpropInputFromOps(
-      asTensor(inputs.dy),
-      asTensor(inputs.filter),
-      attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs,
-    ),
+  config<DepthwiseConv2dNativeBackpropFilterAttrs>(
+    DepthwiseConv2dNativeBackpropFilter,
+    ({ inputs, attrs: a, backend }) => {
+      const k = simdFor(backend);
+      const simd = k && depthwiseBackpropFilterSimd(k, input(inputs, 'x'), input(inputs, 'dy'), a);
+      return simd ?? depthwiseBackpropFilterFromOps(asTensor(inputs.x), asTensor(inputs.dy), a);
+    },
   ),
-  config(MaxPoolGrad, ({ inputs, attrs, backend }) => {
-    const a = attrs as unknown as MaxPoolGradAttrs;
+  config<DepthwiseConv2dNativeBackpropInputAttrs>(
+    DepthwiseConv2dNativeBackpropInput,
+    ({ inputs, attrs }) =>
+      depthwiseBackpropInputFromOps(asTensor(inputs.dy), asTensor(inputs.filter), attrs),
+  ),
+  config<MaxPoolGradAttrs>(MaxPoolGrad, ({ inputs, attrs: a, backend }) => {
     const k = simdFor(backend);
     const simd = k && maxPoolGradSimd(k, input(inputs, 'dy'), input(inputs, 'input'), a);
     return (
@@ -471,13 +470,13 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
         input(inputs, 'variance'),
         inputs.offset,
         inputs.scale,
-        (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon,
+        attrs.varianceEpsilon as number,
       );
     return (
       simd ??
       (stock(FusedBatchNorm)({
         inputs,
-        attrs: attrs ?? {},
+        attrs,
         backend: backend as KernelBackend,
       }) as TensorInfo)
     );
@@ -489,16 +488,16 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
     (backend as { incRef(dataId: DataId): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   }),
-  config(BATCH_NORM_TRAINING, ({ inputs, attrs, backend }) =>
+  config<BatchNormTrainingAttrs>(BATCH_NORM_TRAINING, ({ inputs, attrs, backend }) =>
     batchNormTrainingSimd(
       simdOnly(BATCH_NORM_TRAINING, backend),
       input(inputs, 'x'),
       input(inputs, 'gamma'),
       input(inputs, 'beta'),
-      attrs as unknown as BatchNormTrainingAttrs,
+      attrs,
     ),
   ),
-  config(BATCH_NORM_TRAINING_GRAD, ({ inputs, attrs, backend }) =>
+  config<BatchNormTrainingAttrs>(BATCH_NORM_TRAINING_GRAD, ({ inputs, attrs, backend }) =>
     batchNormTrainingGradSimd(
       simdOnly(BATCH_NORM_TRAINING_GRAD, backend),
       input(inputs, 'dy'),
@@ -506,7 +505,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = Object.freeze([
       input(inputs, 'mean'),
       input(inputs, 'variance'),
       input(inputs, 'gamma'),
-      attrs as unknown as BatchNormTrainingAttrs,
+      attrs,
     ),
   ),
 ]);
