@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { patchfxRules } from './eslint-rules/no-import-cycle.js';
 
 export default tseslint.config(
   {
@@ -84,6 +85,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Import cycles fail (STYLE.md §J), type-only imports included.
+    files: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
+    plugins: { patchfx: patchfxRules },
+    rules: { 'patchfx/no-import-cycle': 'error' },
   },
   {
     files: ['**/*.config.ts', '**/*.config.js', 'vitest.workspace.ts'],

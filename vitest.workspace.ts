@@ -74,6 +74,11 @@ export const projects = [
         },
       ]
     : []),
+  // Repository tooling: the lint rules of eslint-rules/ (no backend, no tfjs).
+  {
+    extends: true as const,
+    test: { name: 'tooling', include: ['eslint-rules/**/*.test.ts'] },
+  },
   ...(existsSync(new URL('./packaging', import.meta.url))
     ? [
         {
