@@ -259,7 +259,7 @@ export async function encodeCheckpoint(
     weightsManifest: [{ paths: [CHECKPOINT_FILES.weights], weights: artifacts.weightSpecs }],
     userDefinedMetadata: {
       [METADATA_KEY]: metadata,
-    } as unknown as tf.io.ModelJSON['userDefinedMetadata'],
+    },
   };
   files.set(CHECKPOINT_FILES.model, encoder.encode(JSON.stringify(modelJson)));
   files.set(CHECKPOINT_FILES.weights, joinWeightData(artifacts.weightData));

@@ -136,7 +136,7 @@ export function estimateTrainingMemory(
  */
 export function wasmHeapBytes(): number | null {
   if (tf.getBackend() !== 'wasm') return null;
-  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  const wasm = (tf.backend() as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
   return wasm?.HEAPU8?.length ?? null;
 }
 
