@@ -69,7 +69,7 @@ function clearError(): void {
 
 /**
  * Starts one backend. `wasm` and `cpu` go through `useBackend` (for wasm: patchfx's kernels,
- * awaited native kernels; for both: the check that the backend really became active). `webgl`
+ * awaited SIMD kernels; for both: the check that the backend really became active). `webgl`
  * is not one of its backends (patchfx does not train on it), so the page sets it itself.
  */
 async function startBackend(name: PageBackend): Promise<void> {
