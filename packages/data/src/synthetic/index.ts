@@ -4,7 +4,12 @@
  * parts, and measurements of those traces. File writing is `synthesizeDataset` in
  * `@patchfx/data/node`. See docs/synthetic-benchmark.md.
  */
-export { SYNTHETIC_PARTS, syntheticPartIds, type SyntheticPart } from './parts.js';
+export {
+  SYNTHETIC_PARTS,
+  SYNTHETIC_REGION_IDS,
+  syntheticPartIds,
+  type SyntheticPart,
+} from './parts.js';
 export {
   renderScene,
   resolveSceneOptions,

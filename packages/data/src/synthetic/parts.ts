@@ -5,8 +5,36 @@
  */
 
 /**
- * The region names of the synthetic label maps, indexed by label id (each one a face part of
- * `@patchfx/segment`).
+ * The regions of the synthetic scenes and the label id each one is written with in the label
+ * maps (the benchmark's encoding; `legend.json` maps the ids back to these names). Each region
+ * is named after a face part of `@patchfx/segment`.
+ *
+ * @example
+ * ```ts doctest
+ * import { SYNTHETIC_REGION_IDS } from '@patchfx/data';
+ * SYNTHETIC_REGION_IDS.hair; // => 9
+ * ```
+ */
+export const SYNTHETIC_REGION_IDS = Object.freeze({
+  background: 0,
+  skin: 1,
+  brows: 2,
+  eye: 3,
+  ear: 4,
+  nose: 5,
+  mouth: 6,
+  neck: 7,
+  clothes: 8,
+  hair: 9,
+  hat: 10,
+} as const);
+
+/** One region (face-part) name of the synthetic benchmark. */
+export type SyntheticPart = keyof typeof SYNTHETIC_REGION_IDS;
+
+/**
+ * The region names of the synthetic label maps, indexed by label id (from
+ * {@link SYNTHETIC_REGION_IDS}).
  *
  * @example
  * ```ts doctest
@@ -15,22 +43,11 @@
  * SYNTHETIC_PARTS.length; // => 11
  * ```
  */
-export const SYNTHETIC_PARTS = Object.freeze([
-  'background',
-  'skin',
-  'brows',
-  'eye',
-  'ear',
-  'nose',
-  'mouth',
-  'neck',
-  'clothes',
-  'hair',
-  'hat',
-] as const);
-
-/** One face-part (cluster) name of the synthetic benchmark. */
-export type SyntheticPart = (typeof SYNTHETIC_PARTS)[number];
+export const SYNTHETIC_PARTS: readonly SyntheticPart[] = Object.freeze(
+  (Object.keys(SYNTHETIC_REGION_IDS) as SyntheticPart[]).sort(
+    (a, b) => SYNTHETIC_REGION_IDS[a] - SYNTHETIC_REGION_IDS[b],
+  ),
+);
 
 /**
  * Label ids of part names, validated.

@@ -3,7 +3,7 @@
  * synthetic benchmark, before any generator stage or sensor noise.
  */
 import { noiseField } from './noise.js';
-import { SYNTHETIC_PARTS } from './parts.js';
+import { SYNTHETIC_REGION_IDS, type SyntheticPart } from './parts.js';
 import type { UniformStream } from '../random.js';
 import { gaussian, pick, uniform } from './rng.js';
 
@@ -80,10 +80,7 @@ type Rgb = [number, number, number];
 /** Vertical layout coordinate that `zoom` keeps in place: about the middle of the face. */
 const ZOOM_CENTRE_Y = 55;
 
-const ID = Object.fromEntries(SYNTHETIC_PARTS.map((p, i) => [p, i])) as Record<
-  (typeof SYNTHETIC_PARTS)[number],
-  number
->;
+const ID: Readonly<Record<SyntheticPart, number>> = SYNTHETIC_REGION_IDS;
 
 const SKIN_DARK: Rgb = [0.36, 0.22, 0.15];
 const SKIN_MID: Rgb = [0.72, 0.5, 0.38];
