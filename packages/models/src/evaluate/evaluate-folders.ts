@@ -4,9 +4,7 @@
  * scores under every aggregation mode, and the metrics of each mode and of the patches.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { resolveTransformConfig, type TransformConfig } from '@patchfx/data';
-import { discoverImages } from '@patchfx/data/node';
 import {
   AVERAGE_MODES,
   aggregatePredictionsAsync,
@@ -15,46 +13,18 @@ import {
   type AverageMode,
   type MetricsReport,
 } from '@patchfx/metrics';
-import { getModelMetadata } from '../build.js';
-import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
-import { loadCheckpoint } from '../node/checkpoint.js';
 import { isPatchModel } from '../variants.js';
+import { withFolderPair, type FolderPairOptions } from './folder-pair.js';
 import { predictFiles, softmaxPair, type ImagePrediction } from './predict.js';
 
 /** Options of {@link evaluateFolders}. */
-export interface EvaluateFoldersOptions {
-  /** Folder of real images (searched recursively, sorted by path). */
-  readonly realDir: string;
-  /** Folder of fake images. */
-  readonly fakeDir: string;
-  /**
-   * A checkpoint folder (loaded, used and disposed), or a model in memory (the caller keeps
-   * and disposes it).
-   */
-  readonly model: string | LayersModel;
-  /** The architecture expected of a checkpoint folder: another one is an error naming both. */
-  readonly whichModelNetD?: string;
+export interface EvaluateFoldersOptions extends FolderPairOptions {
   /**
    * The evaluation transform: `loadSize`, `fineSize` and the test-time perturbations
    * (`testCompression`, …); `patchModel` is taken from the model. @defaultValue the defaults
    * of `resolveTransformConfig`
    */
   readonly transform?: Partial<Omit<TransformConfig, 'patchModel'>>;
-  /** Output channel of the fake class (real = 1 − it). @defaultValue 0 */
-  readonly fakeClassId?: 0 | 1;
-  /** Images per model call. @defaultValue 32 */
-  readonly batchSize?: number;
-  /** Use at most this many images of each folder (the first, sorted). @defaultValue Infinity */
-  readonly maxDatasetSize?: number;
-  /**
-   * Run the model with its BatchNorm folded into the convolutions: the same logits within float
-   * rounding, faster. @defaultValue true
-   */
-  readonly foldBatchNorm?: boolean;
-  /** Skip unreadable files (each with a warning) instead of throwing. @defaultValue false */
-  readonly skipBadFiles?: boolean;
-  /** Called with each warning. @defaultValue ignores them */
-  readonly onWarning?: (message: string) => void;
 }
 
 /** What {@link evaluateFolders} computed. */
@@ -84,12 +54,6 @@ export interface FolderEvaluation {
   readonly patchMetrics: MetricsReport | null;
 }
 
-function checkFolder(value: unknown, name: string, what: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new Error(`evaluateFolders: give ${name}, the folder of ${what} images`);
-  return value.replace(/\/+$/, '');
-}
-
 /**
  * Evaluates a model on a folder of real and a folder of fake images (the computation of the
  * reference's test.py): writes no files.
@@ -107,27 +71,11 @@ function checkFolder(value: unknown, name: string, what: string): string {
  * ```
  */
 export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<FolderEvaluation> {
-  const realDir = checkFolder(options.realDir, 'realDir', 'real');
-  const fakeDir = checkFolder(options.fakeDir, 'fakeDir', 'fake');
-  const fakeClassId = options.fakeClassId ?? 0;
-  if (fakeClassId !== 0 && fakeClassId !== 1)
-    throw new Error(`evaluateFolders: fakeClassId must be 0 or 1, got ${String(fakeClassId)}`);
-  const realId = 1 - fakeClassId;
-  const [real, fake] = await Promise.all([
-    discoverImages(realDir, { maxDatasetSize: options.maxDatasetSize }),
-    discoverImages(fakeDir, { maxDatasetSize: options.maxDatasetSize }),
-  ]);
-  const owned = typeof options.model === 'string';
-  const model =
-    typeof options.model === 'string'
-      ? (await loadCheckpoint(options.model, { whichModelNetD: options.whichModelNetD })).model
-      : options.model;
-  let folded: FoldedModel | null = null;
-  try {
-    const { whichModelNetD, config } = getModelMetadata(model);
-    const patchModel = isPatchModel(config);
+  return withFolderPair('evaluateFolders', options, async (pair) => {
+    const { fakeClassId, whichModelNetD, predictor } = pair;
+    const realId = 1 - fakeClassId;
+    const patchModel = isPatchModel(pair.config);
     const transform = resolveTransformConfig({ ...options.transform, patchModel });
-    folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
     const common = {
       transform,
       batchSize: options.batchSize,
@@ -135,8 +83,8 @@ export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<
       onWarning: options.onWarning,
     };
     // Order as the reference: all reals, then all fakes.
-    const r = await predictFiles(folded ?? model, real.files, { ...common, label: realId });
-    const f = await predictFiles(folded ?? model, fake.files, { ...common, label: fakeClassId });
+    const r = await predictFiles(predictor, pair.realFiles, { ...common, label: realId });
+    const f = await predictFiles(predictor, pair.fakeFiles, { ...common, label: fakeClassId });
     const predictions = [...r.predictions, ...f.predictions];
     const mapSize = r.mapSize ?? f.mapSize;
     const labels = predictions.map((p) => p.label);
@@ -173,8 +121,5 @@ export async function evaluateFolders(options: EvaluateFoldersOptions): Promise<
     } finally {
       tf.dispose([logits, labelsT]);
     }
-  } finally {
-    folded?.dispose();
-    if (owned) model.dispose();
-  }
+  });
 }

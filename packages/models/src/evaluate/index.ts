@@ -5,6 +5,7 @@
  * - `predict.ts`: {@link predictFiles} runs a model over image files (the evaluation transform),
  *   keeping each image's logits; {@link softmaxPair} and {@link probabilityMap} turn logits into
  *   probabilities.
+ * - `folder-pair.ts`: the options both pipelines share (two folders, a model, how it runs).
  * - `evaluate-folders.ts`: {@link evaluateFolders} evaluates a checkpoint or a model on a real
  *   and a fake folder (the reference's test.py): scores under every aggregation mode, metrics.
  * - `top-patches.ts`: {@link collectTopPatches} collects the most predictive patches of each
@@ -23,6 +24,7 @@ export {
   type PredictFilesOptions,
   type Predictor,
 } from './predict.js';
+export type { FolderPairOptions } from './folder-pair.js';
 export {
   evaluateFolders,
   type EvaluateFoldersOptions,

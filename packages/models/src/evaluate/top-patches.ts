@@ -4,14 +4,10 @@
  * kept in a bounded min-heap, and each kept patch's pixels are cut from the model input through
  * its receptive-field window (padded to rf×rf at the true offset where the border clips it).
  */
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createRng, resolveTransformConfig, type TransformConfig } from '@patchfx/data';
-import { discoverImages } from '@patchfx/data/node';
-import { getModelMetadata } from '../build.js';
-import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
-import { loadCheckpoint } from '../node/checkpoint.js';
 import { patchWindow, receptiveField, type ReceptiveField } from '../receptive-field.js';
 import { isPatchModel } from '../variants.js';
+import { withFolderPair, type FolderPairOptions } from './folder-pair.js';
 import { predictFiles, prepareImage, probabilityMap, type ImagePrediction } from './predict.js';
 
 /** One kept patch. */
@@ -131,19 +127,8 @@ export function cutPatch(
   return out;
 }
 
-/** Options of {@link collectTopPatches}. */
-export interface CollectTopPatchesOptions {
-  /** Folder of real images (searched recursively, sorted by path). */
-  readonly realDir: string;
-  /** Folder of fake images. */
-  readonly fakeDir: string;
-  /**
-   * A checkpoint folder (loaded, used and disposed), or a patch model in memory (the caller
-   * keeps and disposes it).
-   */
-  readonly model: string | LayersModel;
-  /** The architecture expected of a checkpoint folder: another one is an error naming both. */
-  readonly whichModelNetD?: string;
+/** Options of {@link collectTopPatches}: a patch model. */
+export interface CollectTopPatchesOptions extends FolderPairOptions {
   /** Input size: the image is resized to it (`loadSize`, and `fineSize` must equal it). */
   readonly size: number;
   /** Patches kept for the reals and, separately, for the fakes. */
@@ -152,18 +137,6 @@ export interface CollectTopPatchesOptions {
   readonly perImage?: number;
   /** Seed of the random key that breaks ties between patches. @defaultValue 0 */
   readonly seed?: number;
-  /** Output channel of the fake class (real = 1 − it). @defaultValue 0 */
-  readonly fakeClassId?: 0 | 1;
-  /** Images per model call. @defaultValue 32 */
-  readonly batchSize?: number;
-  /** Use at most this many images of each folder (the first, sorted). @defaultValue Infinity */
-  readonly maxDatasetSize?: number;
-  /** Run the model with its BatchNorm folded (same logits within rounding). @defaultValue true */
-  readonly foldBatchNorm?: boolean;
-  /** Skip unreadable files (each with a warning) instead of throwing. @defaultValue false */
-  readonly skipBadFiles?: boolean;
-  /** Called with each warning. @defaultValue ignores them */
-  readonly onWarning?: (message: string) => void;
 }
 
 /** The top patches of one class. */
@@ -227,40 +200,24 @@ export async function collectTopPatches(options: CollectTopPatchesOptions): Prom
     throw new Error(`collectTopPatches: size must be a whole number ≥ 1, got ${size}`);
   if (!Number.isInteger(topn) || topn < 0)
     throw new Error(`collectTopPatches: topn must be a whole number ≥ 0, got ${topn}`);
-  for (const [name, dir] of [
-    ['realDir', options.realDir],
-    ['fakeDir', options.fakeDir],
-  ] as const) {
-    if (typeof dir !== 'string' || dir === '')
-      throw new Error(`collectTopPatches: give ${name}, a folder of images`);
-  }
-  const fakeId = options.fakeClassId ?? 0;
-  const owned = typeof options.model === 'string';
-  const model =
-    typeof options.model === 'string'
-      ? (await loadCheckpoint(options.model, { whichModelNetD: options.whichModelNetD })).model
-      : options.model;
-  let folded: FoldedModel | null = null;
-  try {
-    const { whichModelNetD, config } = getModelMetadata(model);
-    if (!isPatchModel(config))
+  return withFolderPair('collectTopPatches', options, async (pair) => {
+    const { model, predictor, whichModelNetD } = pair;
+    if (!isPatchModel(pair.config))
       throw new Error(
         `collectTopPatches needs a patch model; '${whichModelNetD}' is a full-image classifier`,
       );
     const transform = resolveTransformConfig({ loadSize: size, fineSize: size, patchModel: true });
     const geometry = receptiveField(model);
-    folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
     let mapSize: [number, number] | null = null;
-    const collect = async (dir: string, label: number): Promise<ClassTopPatches> => {
-      const { files } = await discoverImages(dir, { maxDatasetSize: options.maxDatasetSize });
-      const r = await predictFiles(folded ?? model, files, {
+    const collect = async (files: readonly string[], label: number): Promise<ClassTopPatches> => {
+      const r = await predictFiles(predictor, files, {
         transform,
         batchSize: options.batchSize,
         label,
         skipBadFiles: options.skipBadFiles,
         onWarning: options.onWarning,
       });
-      if (!r.mapSize) throw new Error(`collectTopPatches: no image of '${dir}' could be read`);
+      if (!r.mapSize) throw new Error('collectTopPatches: no image of a folder could be read');
       mapSize = r.mapSize;
       const candidates = selectPatches(
         r.predictions,
@@ -272,11 +229,8 @@ export async function collectTopPatches(options: CollectTopPatchesOptions): Prom
       const pixels = await cutPatches(candidates, geometry, transform);
       return { candidates, pixels, imageCount: r.predictions.length };
     };
-    const reals = await collect(options.realDir, 1 - fakeId);
-    const fakes = await collect(options.fakeDir, fakeId);
+    const reals = await collect(pair.realFiles, 1 - pair.fakeClassId);
+    const fakes = await collect(pair.fakeFiles, pair.fakeClassId);
     return { whichModelNetD, geometry, transform, mapSize: mapSize!, reals, fakes };
-  } finally {
-    folded?.dispose();
-    if (owned) model.dispose();
-  }
+  });
 }
