@@ -93,4 +93,10 @@ export {
   type DatasetSideSummary,
   type AuditOptions,
 } from './audit.js';
-export * from './synthetic/index.js';
+export {
+  isGroundTruthFile,
+  groundTruthPaths,
+  GROUND_TRUTH_DIR,
+  GROUND_TRUTH_SUFFIXES,
+} from './ground-truth.js';
+export type { PatchGrid } from './patch-grid.js';

@@ -1,8 +1,10 @@
 /**
  * @patchfx/segment — which face part a patch shows: the reference's face-part clusters, a face
  * parser built from pretrained face-landmark and person-segmentation models, a segmenter that
- * reads stored label maps, the patch-to-cluster rule with its random baseline, and FFHQ-style
- * face alignment. Browser-safe; file access is under `@patchfx/segment/node`.
+ * reads stored label maps, the patch-to-cluster rule with its random baseline, FFHQ-style
+ * face alignment, and the synthetic benchmark (face-like portraits labelled with these parts,
+ * with generator traces in chosen parts). Browser-safe; file access is under
+ * `@patchfx/segment/node`.
  */
 export {
   FACE_PARTS,
@@ -10,6 +12,7 @@ export {
   CELEBAMASK_LABELS,
   CELEBAMASK_CLUSTERS,
   clusterOf,
+  facePartIds,
   type FacePart,
   type CelebaMaskLabel,
 } from './parts.js';
@@ -70,3 +73,34 @@ export {
   type AlignedFace,
   type AlignResult,
 } from './align.js';
+export {
+  renderScene,
+  resolveSceneOptions,
+  DEFAULT_SCENE_OPTIONS,
+  applyGeneratorTrace,
+  createGeneratorStage,
+  runGeneratorStage,
+  resolveTraceConfig,
+  DEFAULT_TRACE_CONFIG,
+  TRACE_KERNEL_SIZES,
+  applySensorNoise,
+  synthesizeSample,
+  resolveSyntheticConfig,
+  syntheticLegend,
+  DEFAULT_SYNTHETIC_CONFIG,
+  SYNTHETIC_CLASSES,
+  traceCoverage,
+  nyquistEnergy,
+  psnr,
+  type SceneOptions,
+  type SyntheticScene,
+  type TraceConfig,
+  type TraceKernelSize,
+  type GeneratorStage,
+  type TracedImage,
+  type SyntheticClass,
+  type SyntheticConfig,
+  type SyntheticSample,
+  type SynthesizeSampleOptions,
+  type TraceCoverage,
+} from './synthetic/index.js';

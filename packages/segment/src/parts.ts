@@ -1,9 +1,8 @@
 /**
  * Face parts, owned here: the 11 clusters `segmenter.py` groups the face parser's labels into
  * (spec §7.1), their display colours, the 19 labels of the CelebAMask-HQ face parser the
- * reference used, and the label → cluster table. The synthetic benchmark of `@patchfx/data`
- * names its scene regions with these cluster names (label maps are read by name, see
- * `readLabelMapFile`).
+ * reference used, and the label → cluster table. The synthetic benchmark of this package
+ * (`synthetic/`) labels its scenes with these parts: label id = index in {@link FACE_PARTS}.
  */
 
 /**
@@ -32,6 +31,31 @@ export const FACE_PARTS = Object.freeze([
 
 /** One face-part cluster name. */
 export type FacePart = (typeof FACE_PARTS)[number];
+
+/**
+ * Label ids (indices in {@link FACE_PARTS}) of part names, validated.
+ *
+ * @param parts - Part names.
+ * @returns The ids, in the order given.
+ * @throws When a name is not a face part; the message lists the parts.
+ *
+ * @example
+ * ```ts doctest
+ * import { facePartIds } from '@patchfx/segment';
+ * facePartIds(['hair', 'background']); // => [9, 0]
+ * ```
+ */
+export function facePartIds(parts: readonly string[]): number[] {
+  return parts.map((p) => {
+    const id = (FACE_PARTS as readonly string[]).indexOf(p);
+    if (id < 0) {
+      throw new Error(
+        `unknown part ${JSON.stringify(p)}; parts are ${FACE_PARTS.map((q) => `'${q}'`).join(' | ')}`,
+      );
+    }
+    return id;
+  });
+}
 
 /**
  * The 19 labels of the CelebAMask-HQ face parser (BiSeNet of `face-parsing.PyTorch`), indexed

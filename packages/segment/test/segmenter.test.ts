@@ -2,7 +2,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createImage, type RgbImage } from '@patchfx/data';
-import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
 import {
   createPartMap,
@@ -11,7 +10,12 @@ import {
   FACE_PARTS,
   resolveSegmenterConfig,
 } from '../src/index.js';
-import { createSegmenter, readLabelMapFile } from '../src/node/index.js';
+import {
+  createSegmenter,
+  readGroundTruth,
+  readLabelMapFile,
+  synthesizeDataset,
+} from '../src/node/index.js';
 
 describe('resolveSegmenterConfig', () => {
   test('fills the defaults and copies', () => {

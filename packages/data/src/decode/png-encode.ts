@@ -133,8 +133,8 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The Paeth predictor of PNG filter type 4 (left `a`, up `b`, upper-left `c`). @internal */
-export function paeth(a: number, b: number, c: number): number {
+/** The Paeth predictor of PNG filter type 4 (left `a`, up `b`, upper-left `c`). */
+function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
   const pb = Math.abs(p - b);

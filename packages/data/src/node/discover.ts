@@ -1,4 +1,4 @@
-import { isGroundTruthFile } from '../synthetic/truth.js';
+import { isGroundTruthFile } from '../ground-truth.js';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -60,7 +60,7 @@ async function walk(root: string): Promise<Entry[]> {
           continue; // dangling link
         }
       }
-      // Hidden folders (`.truth/` ground truth of the synthetic benchmark, `.git`, …) hold no data.
+      // Hidden folders (`.truth/` ground truth beside images, `.git`, …) hold no data.
       if (isDir) {
         if (!e.name.startsWith('.')) await visit(p);
       } else if (isFile && isImage(e.name) && !isGroundTruthFile(p)) {

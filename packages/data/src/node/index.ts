@@ -21,18 +21,3 @@ export {
 } from './loader.js';
 export { auditFiles, type AuditFilesOptions } from './audit-files.js';
 export { startWorker, workerScriptBeside, type WorkerScript } from './worker-thread.js';
-export {
-  synthesizeDataset,
-  readGroundTruth,
-  SYNTHETIC_FORMAT,
-  SYNTHETIC_SPLITS,
-  SYNTHETIC_IMAGE_FORMATS,
-  DEFAULT_SYNTHETIC_SPLITS,
-  SYNTHETIC_PACKAGE_VERSION,
-  type SyntheticImageFormat,
-  type SynthesizeDatasetOptions,
-  type SyntheticDatasetSummary,
-  type SyntheticGroundTruth,
-  type SyntheticLegendFile,
-  type SyntheticSplit,
-} from '../synthetic/node.js';

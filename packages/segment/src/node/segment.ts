@@ -3,7 +3,7 @@
  * model files filled in.
  */
 import type { RgbImage } from '@patchfx/data';
-import { loadImageFile, readGroundTruth } from '@patchfx/data/node';
+import { loadImageFile } from '@patchfx/data/node';
 import { alignFace as alignWithLandmarker, type AlignOptions, type AlignResult } from '../align.js';
 import {
   createFaceLandmarker as createLandmarker,
@@ -13,11 +13,12 @@ import {
 import { createPartMap, type PartMap } from '../part-map.js';
 import { createSegmenter as createWithRuntime } from '../create-segmenter.js';
 import type { Segmenter, SegmenterConfig, SegmenterRuntime } from '../segmenter.js';
+import { readGroundTruth } from '../synthetic/node.js';
 import { fileModelLoader } from './models.js';
 
 /**
- * Reads the label map stored beside an image of a synthetic benchmark set (`readGroundTruth`
- * of `@patchfx/data/node`: `<dir>/.truth/<name>.labels.png` and the set's `legend.json`).
+ * Reads the label map stored beside an image of a synthetic benchmark set
+ * ({@link readGroundTruth}: `<dir>/.truth/<name>.labels.png` and the set's `legend.json`).
  *
  * @param imagePath - Path of the image.
  * @returns The map at the stored size, part names from the legend.
@@ -28,8 +29,7 @@ import { fileModelLoader } from './models.js';
  * import { mkdtempSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
- * import { synthesizeDataset } from '@patchfx/data/node';
- * import { readLabelMapFile } from '@patchfx/segment/node';
+ * import { readLabelMapFile, synthesizeDataset } from '@patchfx/segment/node';
  * const root = join(mkdtempSync(join(tmpdir(), 'labels-')), 'set');
  * await synthesizeDataset({ root, count: 1, size: 32, splits: { train: 1, val: 0, test: 0 } });
  * const map = await readLabelMapFile(join(root, 'real', 'train', 'real-00000.png'));

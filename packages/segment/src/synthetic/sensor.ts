@@ -3,7 +3,7 @@
  * Gaussian noise, then 8-bit quantisation. Applying the same process to reals and fakes keeps
  * noise from being a shortcut.
  */
-import type { UniformStream } from '../random.js';
+import type { UniformStream } from '@patchfx/data';
 import { uniform } from './rng.js';
 
 /**
@@ -20,7 +20,8 @@ import { uniform } from './rng.js';
  *
  * @example
  * ```ts doctest
- * import { applySensorNoise, uniformStream } from '@patchfx/data';
+ * import { uniformStream } from '@patchfx/data';
+ * import { applySensorNoise } from '@patchfx/segment';
  * const out = applySensorNoise(new Float32Array(1000).fill(0.5), uniformStream(1));
  * out.length; // => 1000
  * Math.abs(out.reduce((s, v) => s + v, 0) / 1000 - 127.5) < 1; // => true

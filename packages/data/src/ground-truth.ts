@@ -1,7 +1,8 @@
 /**
- * Where the ground truth of a synthetic image lives, and how to tell it from the images:
- * beside each image `<dir>/<name>.png`, in the hidden sibling folder `<dir>/.truth/`, as
- * `<name>.labels.png` (part labels) and, for fakes, `<name>.trace.png` (trace mask).
+ * Where the ground truth of an image lives, and how to tell it from the images: beside each
+ * image `<dir>/<name>.png`, in the hidden sibling folder `<dir>/.truth/`, as `<name>.labels.png`
+ * (part labels) and, for fakes, `<name>.trace.png` (trace mask). The synthetic benchmark of
+ * `@patchfx/segment` writes these files; image discovery (`discoverImages`) skips them.
  */
 
 /** The hidden folder, beside the images, that holds their ground-truth files. */
@@ -22,7 +23,7 @@ function split(path: string): { dir: string; name: string; sep: string } {
 }
 
 /**
- * Whether a path is a ground-truth file of a synthetic set rather than an image: it lies
+ * Whether a path is a ground-truth file (e.g. of a synthetic set) rather than an image: it lies
  * under a `.truth` folder, or its name ends in `.labels.png` or `.trace.png` (any case).
  * Image loaders should skip such paths (skipping dot-folders also does it).
  *
@@ -44,7 +45,7 @@ export function isGroundTruthFile(path: string): boolean {
 }
 
 /**
- * The ground-truth file paths of a synthetic image (whether or not they exist).
+ * The ground-truth file paths of an image (whether or not they exist).
  *
  * @param imagePath - Path of an image, e.g. `set/real/val/real-00007.png`.
  * @returns The label-map path and the trace-mask path (the latter exists for fakes only).

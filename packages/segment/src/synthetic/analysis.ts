@@ -2,21 +2,7 @@
  * Measurements on synthetic images: how much of each patch window the traces cover, and how
  * much period-2 (Nyquist) energy a region holds.
  */
-
-/**
- * The patch geometry of a model at one input size (spec §1.7); `@patchfx/models`' `patchGrid`
- * computes it for a model variant.
- */
-export interface PatchGrid {
-  /** Receptive field in input pixels. */
-  readonly rf: number;
-  /** Output stride in input pixels. */
-  readonly jump: number;
-  /** Start of output index 0's window (may be negative). */
-  readonly offset: number;
-  /** Patch-map side (outputs per axis). */
-  readonly mapSize: number;
-}
+import type { PatchGrid } from '@patchfx/data';
 
 /** What {@link traceCoverage} measures. */
 export interface TraceCoverage {
@@ -44,7 +30,7 @@ export interface TraceCoverage {
  *
  * @example
  * ```ts doctest
- * import { traceCoverage } from '@patchfx/data';
+ * import { traceCoverage } from '@patchfx/segment';
  * import { patchGrid } from '@patchfx/models';
  * const grid = patchGrid('xception_block2', 128);
  * traceCoverage(new Uint8Array(128 * 128).fill(1), 128, grid).fraction; // => 1
@@ -105,7 +91,7 @@ export function traceCoverage(
  *
  * @example
  * ```ts doctest
- * import { nyquistEnergy } from '@patchfx/data';
+ * import { nyquistEnergy } from '@patchfx/segment';
  * const board = new Uint8Array(8 * 8 * 3).map((_, i) => {
  *   const p = Math.floor(i / 3);
  *   return ((p % 8) + Math.floor(p / 8)) % 2 ? 110 : 100;
@@ -162,7 +148,7 @@ export function nyquistEnergy(
  *
  * @example
  * ```ts doctest
- * import { psnr } from '@patchfx/data';
+ * import { psnr } from '@patchfx/segment';
  * psnr(new Uint8Array([10, 10, 10]), new Uint8Array([10, 10, 10])); // => Infinity
  * Math.round(psnr(new Uint8Array([0, 0, 0]), new Uint8Array([1, 1, 1]))); // => 48
  * ```

@@ -2,8 +2,8 @@
  * One image of the synthetic benchmark, real or fake, as a pure function of (config, class,
  * index): the unit from which the dataset writer and in-memory demos are built.
  */
-import { SYNTHETIC_PARTS, type SyntheticPart } from './parts.js';
-import { mixSeeds, uniformStream } from '../random.js';
+import { FACE_PARTS, type FacePart } from '../parts.js';
+import { mixSeeds, uniformStream } from '@patchfx/data';
 import { renderScene, resolveSceneOptions } from './scene.js';
 import { applySensorNoise } from './sensor.js';
 import {
@@ -26,7 +26,7 @@ export interface SyntheticConfig {
   /** Seed of everything: scenes, noise and the generator's weights. @defaultValue 0 */
   readonly seed: number;
   /** Parts that carry the generator's traces in fakes. @defaultValue ['hair', 'background'] */
-  readonly tracedParts: readonly SyntheticPart[];
+  readonly tracedParts: readonly FacePart[];
   /** Transposed-convolution kernel size. @defaultValue 4 */
   readonly kernelSize: TraceKernelSize;
   /** Checkerboard strength (0 = plain resampling). @defaultValue 1 */
@@ -41,7 +41,7 @@ export interface SyntheticConfig {
 export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze({
   size: 128,
   seed: 0,
-  tracedParts: Object.freeze(['hair', 'background'] as SyntheticPart[]),
+  tracedParts: Object.freeze(['hair', 'background'] as FacePart[]),
   kernelSize: 4,
   strength: 1,
   hatProbability: 0.06,
@@ -55,7 +55,7 @@ export const DEFAULT_SYNTHETIC_CONFIG: Readonly<SyntheticConfig> = Object.freeze
  *
  * @example
  * ```ts doctest
- * import { resolveSyntheticConfig } from '@patchfx/data';
+ * import { resolveSyntheticConfig } from '@patchfx/segment';
  * resolveSyntheticConfig({ size: 64 }).tracedParts; // => ['background', 'hair']
  * ```
  */
@@ -99,7 +99,7 @@ export interface SyntheticSample {
   readonly size: number;
   /** The image, `[size, size, 3]` uint8 RGB. */
   readonly rgb: Uint8Array;
-  /** Part label per pixel (ids of {@link SYNTHETIC_PARTS}), `[size, size]`. */
+  /** Part label per pixel (ids of {@link FACE_PARTS}), `[size, size]`. */
   readonly labels: Uint8Array;
   /** Fakes: 1 where the generator's traces are, else 0, `[size, size]`. Reals: `null`. */
   readonly trace: Uint8Array | null;
@@ -134,7 +134,7 @@ const CLASS_SALT: Record<SyntheticClass, number> = { real: 0x5ea1, fake: 0xfa4e 
  *
  * @example
  * ```ts doctest
- * import { synthesizeSample } from '@patchfx/data';
+ * import { synthesizeSample } from '@patchfx/segment';
  * const fake = synthesizeSample('fake', 0, { size: 64 });
  * fake.rgb.length; // => 64 * 64 * 3
  * fake.trace !== null && fake.trace.some((m) => m === 1); // => true
@@ -188,10 +188,10 @@ export function synthesizeSample(
  *
  * @example
  * ```ts doctest
- * import { syntheticLegend } from '@patchfx/data';
+ * import { syntheticLegend } from '@patchfx/segment';
  * syntheticLegend()['9']; // => 'hair'
  * ```
  */
-export function syntheticLegend(): Record<string, SyntheticPart> {
-  return Object.fromEntries(SYNTHETIC_PARTS.map((p, i) => [String(i), p]));
+export function syntheticLegend(): Record<string, FacePart> {
+  return Object.fromEntries(FACE_PARTS.map((p, i) => [String(i), p]));
 }

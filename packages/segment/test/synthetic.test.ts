@@ -1,32 +1,31 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PNG } from 'pngjs';
 import { afterAll, describe, expect, test } from 'vitest';
+import {
+  decodePng,
+  encodePng,
+  groundTruthPaths,
+  isGroundTruthFile,
+  uniformStream,
+} from '@patchfx/data';
 import { makeTempDir } from '@patchfx/test-utils';
+import { FACE_PARTS, facePartIds, type FacePart } from '../src/parts.js';
 import {
   applyGeneratorTrace,
   createGeneratorStage,
-  groundTruthPaths,
-  isGroundTruthFile,
   nyquistEnergy,
   renderScene,
   resolveSyntheticConfig,
   runGeneratorStage,
-  SYNTHETIC_PARTS,
-  syntheticPartIds,
   synthesizeSample,
   traceCoverage,
-  type SyntheticPart,
 } from '../src/synthetic/index.js';
 import {
   readGroundTruth,
   SYNTHETIC_PACKAGE_VERSION,
   synthesizeDataset,
 } from '../src/synthetic/node.js';
-import { encodePng } from '../src/decode/png-encode.js';
-import { uniformStream } from '../src/random.js';
-import { decodePng } from '../src/synthetic/png.js';
 
 const temp = makeTempDir('patchfx-synthetic-');
 afterAll(() => temp.remove());
@@ -55,12 +54,12 @@ function hashTree(dir: string): Record<string, string> {
   );
 }
 
-/** Decodes with pngjs (an independent decoder) to RGB or gray values. */
+/** Decodes with `@patchfx/data`'s Pillow-exact decoder to RGB or gray values. */
 function readPng(path: string, channels: 1 | 3): { size: number; data: Uint8Array } {
-  const png = PNG.sync.read(readFileSync(path));
+  const png = decodePng(readFileSync(path), path);
   const data = new Uint8Array(png.width * png.height * channels);
   for (let p = 0; p < png.width * png.height; p++) {
-    for (let c = 0; c < channels; c++) data[p * channels + c] = png.data[4 * p + c];
+    for (let c = 0; c < channels; c++) data[p * channels + c] = png.data[3 * p + c];
   }
   return { size: png.width, data };
 }
@@ -99,7 +98,7 @@ describe('synthesizeDataset writes the reference layout with ground truth', () =
   test('legend.json and README.md describe the set', () => {
     const legend = JSON.parse(readFileSync(join(root, 'legend.json'), 'utf8'));
     expect(legend.format).toBe('patchfx-synthetic-benchmark');
-    expect(legend.labels).toEqual(Object.fromEntries(SYNTHETIC_PARTS.map((p, i) => [`${i}`, p])));
+    expect(legend.labels).toEqual(Object.fromEntries(FACE_PARTS.map((p, i) => [`${i}`, p])));
     expect(legend.tracedParts).toEqual(['background', 'hair']);
     expect(legend.config).toEqual(resolveSyntheticConfig({ size: 64, seed: 3 }));
     expect(legend.packageVersion).toBe(SYNTHETIC_PACKAGE_VERSION);
@@ -110,7 +109,7 @@ describe('synthesizeDataset writes the reference layout with ground truth', () =
     expect(readme).toContain('.truth/');
   });
 
-  test('images decode (pngjs) to exactly the in-memory samples, ground truth reads back', async () => {
+  test('images decode (decodePng) to exactly the in-memory samples, ground truth reads back', async () => {
     for (const rel of listFiles(root).filter((f) => f.endsWith('.png') && !isGroundTruthFile(f))) {
       const path = join(root, rel);
       const kind = rel.startsWith('real') ? 'real' : 'fake';
@@ -215,14 +214,13 @@ describe('scenes and label maps', () => {
 
   test('label maps cover every pixel with valid ids and hold the main parts in most images', () => {
     const n = 40;
-    const seen = new Map<SyntheticPart, number>();
+    const seen = new Map<FacePart, number>();
     for (let i = 0; i < n; i++) {
       const { labels } = synthesizeSample(i % 2 ? 'fake' : 'real', i, { seed: 1 });
       expect(labels).toHaveLength(128 * 128);
       const present = new Set<number>(labels);
-      expect(Math.max(...present)).toBeLessThan(SYNTHETIC_PARTS.length);
-      for (const id of present)
-        seen.set(SYNTHETIC_PARTS[id], (seen.get(SYNTHETIC_PARTS[id]) ?? 0) + 1);
+      expect(Math.max(...present)).toBeLessThan(FACE_PARTS.length);
+      for (const id of present) seen.set(FACE_PARTS[id], (seen.get(FACE_PARTS[id]) ?? 0) + 1);
     }
     for (const part of [
       'background',
@@ -244,14 +242,14 @@ describe('scenes and label maps', () => {
   test('zoom magnifies the portrait about the face: zoom 2 fills the frame like aligned crops', () => {
     const n = 40;
     const area = (zoom?: number) => {
-      const a = new Float64Array(SYNTHETIC_PARTS.length);
+      const a = new Float64Array(FACE_PARTS.length);
       let clothes = 0;
       for (let i = 0; i < n; i++) {
         const { labels } = synthesizeSample('real', i, { seed: 2, ...(zoom ? { zoom } : {}) });
         for (const id of labels) a[id] += 1 / (labels.length * n);
-        if (labels.includes(SYNTHETIC_PARTS.indexOf('clothes'))) clothes++;
+        if (labels.includes(FACE_PARTS.indexOf('clothes'))) clothes++;
       }
-      const of = (p: SyntheticPart) => a[SYNTHETIC_PARTS.indexOf(p)];
+      const of = (p: FacePart) => a[FACE_PARTS.indexOf(p)];
       return { background: of('background'), hair: of('hair'), skin: of('skin'), clothes };
     };
     const loose = area();
@@ -300,14 +298,14 @@ describe('generator traces', () => {
     });
   }
 
-  const cases: { parts: SyntheticPart[] }[] = [
+  const cases: { parts: FacePart[] }[] = [
     { parts: ['hair', 'background'] },
     { parts: ['skin'] },
     { parts: ['clothes', 'mouth'] },
   ];
   for (const { parts } of cases) {
     test(`traces are exactly on ${parts.join(' + ')} and nowhere else`, () => {
-      const ids = new Set(syntheticPartIds(parts));
+      const ids = new Set(facePartIds(parts));
       for (let i = 0; i < 4; i++) {
         const f = synthesizeSample(
           'fake',
@@ -373,7 +371,7 @@ describe('generator traces', () => {
 
   test('Nyquist energy: fakes ≫ reals inside the traced parts, ≈ equal outside', () => {
     const n = 24;
-    const traced = new Set(syntheticPartIds(['hair', 'background']));
+    const traced = new Set(facePartIds(['hair', 'background']));
     let fakeIn = 0;
     let realIn = 0;
     let fakeOut = 0;
@@ -418,52 +416,20 @@ describe('generator traces', () => {
   });
 });
 
-describe('ground-truth file names', () => {
-  const cases = [
-    ['set/fake/train/.truth/fake-00001.trace.png', true],
-    ['set/real/val/.truth/real-00001.labels.png', true],
-    ['C:\\set\\real\\val\\.truth\\real-00001.png', true],
-    ['elsewhere/a.LABELS.PNG', true],
-    ['set/real/val/real-00001.png', false],
-    ['set/truth/real-00001.png', false],
-  ] as const;
-  for (const [path, expected] of cases) {
-    test(`${path} → ${expected}`, () => expect(isGroundTruthFile(path)).toBe(expected));
-  }
-  test('groundTruthPaths keeps the separator style', () => {
-    expect(groundTruthPaths('C:\\s\\fake-1.png')).toEqual({
-      labels: 'C:\\s\\.truth\\fake-1.labels.png',
-      trace: 'C:\\s\\.truth\\fake-1.trace.png',
-    });
-  });
-});
-
-describe('PNG writer and reader', () => {
-  test('round trip, and pngjs agrees', () => {
-    const rng = uniformStream(9);
-    for (const channels of [1, 3] as const) {
-      const data = Uint8Array.from({ length: 7 * 5 * channels }, () => Math.floor(rng() * 256));
-      const bytes = encodePng({ width: 7, height: 5, channels, data }, { level: 9 });
-      expect(decodePng(bytes)).toEqual({ width: 7, height: 5, channels, data });
-      const png = PNG.sync.read(Buffer.from(bytes));
-      expect([png.width, png.height]).toEqual([7, 5]);
-      for (let p = 0; p < 35; p++) expect(png.data[4 * p]).toBe(data[p * channels]);
-    }
-  });
-
-  test('reads PNGs written by pngjs (other filters), rejects corrupt ones', () => {
-    const png = new PNG({ width: 4, height: 3 });
-    for (let i = 0; i < png.data.length; i++) png.data[i] = (i * 37) % 256;
-    const bytes = PNG.sync.write(png, { filterType: -1 });
-    const decoded = decodePng(bytes);
-    expect(decoded.channels).toBe(3);
-    for (let p = 0; p < 12; p++) expect(decoded.data[3 * p + 2]).toBe(png.data[4 * p + 2]);
-    const corrupt = Buffer.from(bytes);
-    corrupt[40] ^= 0xff;
-    expect(() => decodePng(corrupt, 'bad.png')).toThrow(/bad\.png: (CRC mismatch|truncated)/);
-    expect(() => decodePng(bytes.subarray(0, 30), 'cut.png')).toThrow(/cut\.png/);
-    expect(() => decodePng(Buffer.from('GIF89a'), 'x.gif')).toThrow(/x\.gif: not a PNG file/);
-  });
+test('readGroundTruth refuses a label map that is not 8-bit gray, or not a PNG, naming it', async () => {
+  const set = join(temp.dir, 'bad-truth');
+  await synthesizeDataset({ root: set, count: 1, size: 32, splits: { train: 1, val: 0, test: 0 } });
+  const image = join(set, 'real', 'train', 'real-00000.png');
+  const labels = groundTruthPaths(image).labels;
+  const gray = await readGroundTruth(image);
+  expect(gray.size).toBe(32);
+  const data = new Uint8Array(32 * 32 * 3);
+  writeFileSync(labels, encodePng({ width: 32, height: 32, channels: 3, data }));
+  await expect(readGroundTruth(image)).rejects.toThrow(
+    /real-00000\.labels\.png' is not a square 8-bit gray label map/,
+  );
+  writeFileSync(labels, Buffer.from('GIF89a'));
+  await expect(readGroundTruth(image)).rejects.toThrow(/real-00000\.labels\.png/);
 });
 
 test('SYNTHETIC_PACKAGE_VERSION follows package.json', () => {
@@ -483,5 +449,5 @@ test('the browser entry of the synthetic module imports nothing from node:', () 
   };
   visit('index.ts');
   expect(seen.size).toBeGreaterThan(5);
-  expect(seen.has('node.ts') || seen.has('png.ts')).toBe(false);
+  expect(seen.has('node.ts')).toBe(false);
 });

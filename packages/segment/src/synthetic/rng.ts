@@ -3,7 +3,7 @@
  * `random.ts`): uniform, Gaussian and one-of. They fix how many numbers each draw takes, so
  * they are part of the benchmark's streams.
  */
-import type { UniformStream } from '../random.js';
+import type { UniformStream } from '@patchfx/data';
 
 /** Uniform on [lo, hi). @internal */
 export function uniform(rng: UniformStream, lo: number, hi: number): number {

@@ -3,8 +3,8 @@
  * synthetic benchmark, before any generator stage or sensor noise.
  */
 import { noiseField } from './noise.js';
-import { SYNTHETIC_REGION_IDS, type SyntheticPart } from './parts.js';
-import type { UniformStream } from '../random.js';
+import { FACE_PARTS, type FacePart } from '../parts.js';
+import type { UniformStream } from '@patchfx/data';
 import { gaussian, pick, uniform } from './rng.js';
 
 /** Scene options (all optional when passed to {@link renderScene}). */
@@ -34,14 +34,14 @@ export const DEFAULT_SCENE_OPTIONS: Readonly<SceneOptions> = Object.freeze({
  * A rendered scene: a clean RGB image and its part labels.
  *
  * Layout: `rgb` is row-major HWC (`[size, size, 3]`), float in [0, 1]; `labels` is row-major
- * `[size, size]`, each value an index into {@link SYNTHETIC_PARTS}.
+ * `[size, size]`, each value an index into {@link FACE_PARTS}.
  */
 export interface SyntheticScene {
   /** Image side in pixels. */
   readonly size: number;
   /** Clean image, HWC float in [0, 1], `size * size * 3` values. */
   readonly rgb: Float32Array;
-  /** Part label per pixel (ids of {@link SYNTHETIC_PARTS}), `size * size` values. */
+  /** Part label per pixel (ids of {@link FACE_PARTS}), `size * size` values. */
   readonly labels: Uint8Array;
 }
 
@@ -52,7 +52,7 @@ export interface SyntheticScene {
  *
  * @example
  * ```ts doctest
- * import { resolveSceneOptions } from '@patchfx/data';
+ * import { resolveSceneOptions } from '@patchfx/segment';
  * resolveSceneOptions({ size: 64 }); // => { size: 64, hatProbability: 0.06, zoom: 1 }
  * ```
  */
@@ -80,7 +80,8 @@ type Rgb = [number, number, number];
 /** Vertical layout coordinate that `zoom` keeps in place: about the middle of the face. */
 const ZOOM_CENTRE_Y = 55;
 
-const ID: Readonly<Record<SyntheticPart, number>> = SYNTHETIC_REGION_IDS;
+/** Label id of each part: its index in `FACE_PARTS`. */
+const ID = Object.fromEntries(FACE_PARTS.map((p, i) => [p, i])) as Record<FacePart, number>;
 
 const SKIN_DARK: Rgb = [0.36, 0.22, 0.15];
 const SKIN_MID: Rgb = [0.72, 0.5, 0.38];
@@ -306,10 +307,11 @@ function sampleLayout(rng: UniformStream, hatProbability: number) {
  *
  * @example
  * ```ts doctest
- * import { renderScene, uniformStream, SYNTHETIC_PARTS } from '@patchfx/data';
+ * import { uniformStream } from '@patchfx/data';
+ * import { renderScene, FACE_PARTS } from '@patchfx/segment';
  * const scene = renderScene({ size: 64 }, uniformStream(3));
  * scene.rgb.length; // => 64 * 64 * 3
- * SYNTHETIC_PARTS[scene.labels[0]]; // => 'background'
+ * FACE_PARTS[scene.labels[0]]; // => 'background'
  * ```
  */
 export function renderScene(options: Partial<SceneOptions>, rng: UniformStream): SyntheticScene {

@@ -5,9 +5,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { SYNTHETIC_PARTS, type SyntheticPart } from './parts.js';
-import { encodePng, type PngEncodeOptions } from '../decode/png-encode.js';
-import { decodePng } from './png.js';
+import { FACE_PARTS, type FacePart } from '../parts.js';
+import {
+  decodePng,
+  encodePng,
+  GROUND_TRUTH_DIR,
+  GROUND_TRUTH_SUFFIXES,
+  groundTruthPaths,
+  readPngHeader,
+  type PngEncodeOptions,
+} from '@patchfx/data';
 import {
   resolveSyntheticConfig,
   SYNTHETIC_CLASSES,
@@ -17,12 +24,11 @@ import {
   type SyntheticConfig,
 } from './sample.js';
 import { createGeneratorStage, type GeneratorStage } from './trace.js';
-import { GROUND_TRUTH_DIR, GROUND_TRUTH_SUFFIXES, groundTruthPaths } from './truth.js';
 
 /** Every file the same: Paeth rows, zlib level 9. */
 const PNG_OPTIONS: PngEncodeOptions = Object.freeze({ filter: 'paeth', level: 9 });
 
-/** Version of `@patchfx/data` written to `legend.json` (a test keeps it equal to package.json). */
+/** Version of `@patchfx/segment` written to `legend.json` (a test keeps it equal to package.json). */
 export const SYNTHETIC_PACKAGE_VERSION = '0.1.0';
 
 /** Marker of a synthetic benchmark's `legend.json`. */
@@ -63,12 +69,12 @@ export const DEFAULT_SYNTHETIC_SPLITS: Readonly<Record<SyntheticSplit, number>> 
 export interface SyntheticLegendFile {
   readonly format: typeof SYNTHETIC_FORMAT;
   readonly formatVersion: 1;
-  readonly package: '@patchfx/data';
+  readonly package: '@patchfx/segment';
   readonly packageVersion: string;
   /** Label id (string key) → part name. */
-  readonly labels: Record<string, SyntheticPart>;
+  readonly labels: Record<string, FacePart>;
   /** Parts that carry the generator's traces in fakes. */
-  readonly tracedParts: readonly SyntheticPart[];
+  readonly tracedParts: readonly FacePart[];
   /** The benchmark config the set was generated with. */
   readonly config: SyntheticConfig;
   /** Images per class. */
@@ -179,7 +185,7 @@ ${parts}
  * earlier synthetic set at `root` is replaced, any other non-empty folder is refused.
  *
  * @param options - See {@link SynthesizeDatasetOptions}; the benchmark fields default to
- *   {@link @patchfx/data!DEFAULT_SYNTHETIC_CONFIG}.
+ *   {@link @patchfx/segment!DEFAULT_SYNTHETIC_CONFIG}.
  * @returns The absolute root and the legend written.
  * @throws When an option is invalid, or `root` is a non-empty folder that is not a synthetic set.
  *
@@ -188,7 +194,7 @@ ${parts}
  * import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
- * import { synthesizeDataset } from '@patchfx/data/node';
+ * import { synthesizeDataset } from '@patchfx/segment/node';
  * const dir = mkdtempSync(join(tmpdir(), 'synthetic-'));
  * await synthesizeDataset({ root: join(dir, 'set'), count: 5, size: 64 });
  * readdirSync(join(dir, 'set', 'fake', 'train')).filter((f) => f.endsWith('.png')).length; // => 3
@@ -236,7 +242,7 @@ export async function synthesizeDataset(
   const legend: SyntheticLegendFile = {
     format: SYNTHETIC_FORMAT,
     formatVersion: 1,
-    package: '@patchfx/data',
+    package: '@patchfx/segment',
     packageVersion: SYNTHETIC_PACKAGE_VERSION,
     labels: syntheticLegend(),
     tracedParts: config.tracedParts,
@@ -317,14 +323,32 @@ export interface SyntheticGroundTruth {
   readonly kind: SyntheticClass;
   /** Image side in pixels. */
   readonly size: number;
-  /** Part label per pixel (ids of {@link SYNTHETIC_PARTS}). */
+  /** Part label per pixel (ids of {@link FACE_PARTS}). */
   readonly labels: Uint8Array;
   /** Label id (string key) → part name, from the set's `legend.json`. */
-  readonly legend: Record<string, SyntheticPart>;
+  readonly legend: Record<string, FacePart>;
   /** Parts that carry traces in this set's fakes. */
-  readonly tracedParts: readonly SyntheticPart[];
+  readonly tracedParts: readonly FacePart[];
   /** Fakes: 1 where the traces are, else 0. Reals: `null`. */
   readonly trace: Uint8Array | null;
+}
+
+/**
+ * The values of an 8-bit gray (or gray+alpha, alpha dropped) PNG, as the set's label maps and
+ * trace masks are written; `null` for any other kind of PNG.
+ *
+ * @throws `ImageDecodeError` naming `file` when the bytes are not a valid PNG.
+ */
+function readGrayPng(
+  bytes: Uint8Array,
+  file: string,
+): { width: number; height: number; data: Uint8Array } | null {
+  const { bitDepth, colorType } = readPngHeader(bytes, file);
+  if (bitDepth !== 8 || (colorType !== 0 && colorType !== 4)) return null;
+  const { width, height, data: rgb } = decodePng(bytes, file);
+  const data = new Uint8Array(width * height);
+  for (let p = 0; p < data.length; p++) data[p] = rgb[3 * p];
+  return { width, height, data };
 }
 
 async function findLegend(dir: string): Promise<SyntheticLegendFile | null> {
@@ -360,7 +384,7 @@ async function findLegend(dir: string): Promise<SyntheticLegendFile | null> {
  * import { mkdtempSync, rmSync } from 'node:fs';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
- * import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
+ * import { readGroundTruth, synthesizeDataset } from '@patchfx/segment/node';
  * const dir = mkdtempSync(join(tmpdir(), 'synthetic-'));
  * const root = join(dir, 'set');
  * await synthesizeDataset({ root, count: 1, size: 32, splits: { train: 1, val: 0, test: 0 } });
@@ -382,21 +406,19 @@ export async function readGroundTruth(imagePath: string): Promise<SyntheticGroun
   if (!legend) {
     throw new Error(`no legend.json of format '${SYNTHETIC_FORMAT}' found above '${imagePath}'`);
   }
-  const labels = decodePng(await readFile(paths.labels), paths.labels);
-  if (labels.channels !== 1 || labels.width !== labels.height) {
+  const labels = readGrayPng(await readFile(paths.labels), paths.labels);
+  if (!labels || labels.width !== labels.height) {
     throw new Error(`'${paths.labels}' is not a square 8-bit gray label map`);
   }
   for (const v of labels.data) {
-    if (v >= SYNTHETIC_PARTS.length) {
-      throw new Error(
-        `'${paths.labels}' holds label id ${v}, outside 0–${SYNTHETIC_PARTS.length - 1}`,
-      );
+    if (v >= FACE_PARTS.length) {
+      throw new Error(`'${paths.labels}' holds label id ${v}, outside 0–${FACE_PARTS.length - 1}`);
     }
   }
   let trace: Uint8Array | null = null;
   if (existsSync(paths.trace)) {
-    const t = decodePng(await readFile(paths.trace), paths.trace);
-    if (t.channels !== 1 || t.width !== labels.width || t.height !== labels.height) {
+    const t = readGrayPng(await readFile(paths.trace), paths.trace);
+    if (!t || t.width !== labels.width || t.height !== labels.height) {
       throw new Error(
         `'${paths.trace}' does not match its label map (${labels.width}×${labels.height} gray)`,
       );

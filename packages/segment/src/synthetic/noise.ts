@@ -1,7 +1,7 @@
 /**
  * Value-noise texture fields for the synthetic scenes. @internal
  */
-import type { UniformStream } from '../random.js';
+import type { UniformStream } from '@patchfx/data';
 
 /**
  * A fractal value-noise field over a `size`×`size` image, roughly in [-1, 1].

@@ -1,15 +1,10 @@
 /**
- * The built-in synthetic benchmark (browser-safe part): procedural face-like portraits with
- * part labels, a generator-like stage that leaves transposed-convolution traces in chosen
- * parts, and measurements of those traces. File writing is `synthesizeDataset` in
- * `@patchfx/data/node`. See docs/synthetic-benchmark.md.
+ * The built-in synthetic benchmark (browser-safe part): procedural face-like portraits labelled
+ * with the face parts of this package (label id = index in `FACE_PARTS`), a generator-like stage
+ * that leaves transposed-convolution traces in chosen parts, and measurements of those traces.
+ * File writing is `synthesizeDataset` in `@patchfx/segment/node`. See
+ * docs/synthetic-benchmark.md.
  */
-export {
-  SYNTHETIC_PARTS,
-  SYNTHETIC_REGION_IDS,
-  syntheticPartIds,
-  type SyntheticPart,
-} from './parts.js';
 export {
   renderScene,
   resolveSceneOptions,
@@ -41,16 +36,4 @@ export {
   type SyntheticSample,
   type SynthesizeSampleOptions,
 } from './sample.js';
-export {
-  traceCoverage,
-  nyquistEnergy,
-  psnr,
-  type PatchGrid,
-  type TraceCoverage,
-} from './analysis.js';
-export {
-  isGroundTruthFile,
-  groundTruthPaths,
-  GROUND_TRUTH_DIR,
-  GROUND_TRUTH_SUFFIXES,
-} from './truth.js';
+export { traceCoverage, nyquistEnergy, psnr, type TraceCoverage } from './analysis.js';

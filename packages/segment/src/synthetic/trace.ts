@@ -4,8 +4,8 @@
  * leaves what real upsampling generators leave: a period-2 checkerboard, i.e. spectral peaks
  * at the Nyquist frequencies (Odena et al., "Deconvolution and checkerboard artifacts", 2016).
  */
-import { SYNTHETIC_PARTS, syntheticPartIds, type SyntheticPart } from './parts.js';
-import { mixSeeds, uniformStream } from '../random.js';
+import { FACE_PARTS, facePartIds, type FacePart } from '../parts.js';
+import { mixSeeds, uniformStream } from '@patchfx/data';
 import { gaussian } from './rng.js';
 import type { SyntheticScene } from './scene.js';
 
@@ -17,7 +17,7 @@ export type TraceKernelSize = (typeof TRACE_KERNEL_SIZES)[number];
 /** What the generator stage is and where it is applied. JSON-serialisable. */
 export interface TraceConfig {
   /** Parts whose pixels get the generator's output. @defaultValue ['hair', 'background'] */
-  readonly tracedParts: readonly SyntheticPart[];
+  readonly tracedParts: readonly FacePart[];
   /** Transposed-convolution kernel size (stride 2, padding 1). @defaultValue 4 */
   readonly kernelSize: TraceKernelSize;
   /**
@@ -31,7 +31,7 @@ export interface TraceConfig {
 
 /** Defaults of {@link TraceConfig}. */
 export const DEFAULT_TRACE_CONFIG: Readonly<TraceConfig> = Object.freeze({
-  tracedParts: Object.freeze(['hair', 'background'] as SyntheticPart[]),
+  tracedParts: Object.freeze(['hair', 'background'] as FacePart[]),
   kernelSize: 4,
   strength: 1,
   seed: 0,
@@ -45,7 +45,7 @@ export const DEFAULT_TRACE_CONFIG: Readonly<TraceConfig> = Object.freeze({
  *
  * @example
  * ```ts doctest
- * import { resolveTraceConfig } from '@patchfx/data';
+ * import { resolveTraceConfig } from '@patchfx/segment';
  * resolveTraceConfig({ tracedParts: ['skin'] }).tracedParts; // => ['skin']
  * resolveTraceConfig({}).kernelSize; // => 4
  * ```
@@ -62,7 +62,7 @@ export function resolveTraceConfig(config: Partial<TraceConfig> = {}): TraceConf
       `tracedParts must be an array of part names, got ${JSON.stringify(c.tracedParts)}`,
     );
   }
-  syntheticPartIds(c.tracedParts);
+  facePartIds(c.tracedParts);
   if (!(TRACE_KERNEL_SIZES as readonly number[]).includes(c.kernelSize)) {
     throw new Error(`kernelSize must be one of 3 | 4, got ${JSON.stringify(c.kernelSize)}`);
   }
@@ -70,7 +70,7 @@ export function resolveTraceConfig(config: Partial<TraceConfig> = {}): TraceConf
     throw new Error(`strength must be a finite number ≥ 0, got ${c.strength}`);
   }
   if (!Number.isInteger(c.seed)) throw new Error(`seed must be an integer, got ${c.seed}`);
-  const parts = SYNTHETIC_PARTS.filter((p) => c.tracedParts.includes(p));
+  const parts = FACE_PARTS.filter((p) => c.tracedParts.includes(p));
   return { tracedParts: parts, kernelSize: c.kernelSize, strength: c.strength, seed: c.seed };
 }
 
@@ -125,7 +125,7 @@ function phaseTaps(k: TraceKernelSize, phase: number): number[] {
  *
  * @example
  * ```ts doctest
- * import { createGeneratorStage } from '@patchfx/data';
+ * import { createGeneratorStage } from '@patchfx/segment';
  * const flat = createGeneratorStage({ strength: 0 });
  * flat.phaseGains[0]; // => [1, 1, 1, 1]
  * createGeneratorStage({ seed: 1 }).kernels[0].length; // => 16
@@ -189,7 +189,7 @@ function round(x: number): number {
  *
  * @example
  * ```ts doctest
- * import { createGeneratorStage, runGeneratorStage } from '@patchfx/data';
+ * import { createGeneratorStage, runGeneratorStage } from '@patchfx/segment';
  * const grey = new Float32Array(4 * 4 * 3).fill(0.5);
  * const out = runGeneratorStage(grey, 4, createGeneratorStage({ strength: 0 }));
  * Array.from(out.slice(0, 3)); // => [0.5, 0.5, 0.5]
@@ -326,20 +326,21 @@ export function extendTracedLayer(rgb: Float32Array, size: number, mask: Uint8Ar
  *
  * @example
  * ```ts doctest
- * import { applyGeneratorTrace, renderScene, uniformStream, SYNTHETIC_PARTS } from '@patchfx/data';
+ * import { uniformStream } from '@patchfx/data';
+ * import { applyGeneratorTrace, renderScene, FACE_PARTS } from '@patchfx/segment';
  * const scene = renderScene({ size: 64 }, uniformStream(5));
  * const { mask } = applyGeneratorTrace(scene, { tracedParts: ['hair'] });
- * mask.every((m, i) => m === (SYNTHETIC_PARTS[scene.labels[i]] === 'hair' ? 1 : 0)); // => true
+ * mask.every((m, i) => m === (FACE_PARTS[scene.labels[i]] === 'hair' ? 1 : 0)); // => true
  * ```
  */
 export function applyGeneratorTrace(
   scene: SyntheticScene,
   config:
     | Partial<TraceConfig>
-    | { readonly stage: GeneratorStage; readonly tracedParts: readonly SyntheticPart[] } = {},
+    | { readonly stage: GeneratorStage; readonly tracedParts: readonly FacePart[] } = {},
 ): TracedImage {
   let stage: GeneratorStage;
-  let parts: readonly SyntheticPart[];
+  let parts: readonly FacePart[];
   if ('stage' in config) {
     stage = config.stage;
     parts = config.tracedParts;
@@ -348,7 +349,7 @@ export function applyGeneratorTrace(
     stage = createGeneratorStage(resolved);
     parts = resolved.tracedParts;
   }
-  const ids = new Set(syntheticPartIds(parts));
+  const ids = new Set(facePartIds(parts));
   const { size, labels } = scene;
   const mask = new Uint8Array(size * size);
   for (let p = 0; p < mask.length; p++) mask[p] = ids.has(labels[p]) ? 1 : 0;
