@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resolveTransformConfig } from '@patchfx/data';
-import { synthesizeDataset } from '@patchfx/data/node';
+import { encodePng, resolveTransformConfig } from '@patchfx/data';
 import { computeMetrics } from '@patchfx/metrics';
 import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
 import { buildPatchDiscriminator, receptiveField } from '../src/index.js';
@@ -40,14 +39,28 @@ const pngs = (dir: string) =>
     .sort()
     .map((f) => join(dir, f));
 
+/** Three seeded 32-px PNGs; fakes carry a checkerboard. */
+function writeImages(dir: string, fake: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  let seed = fake ? 7 : 3;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 3; i++) {
+    const data = new Uint8Array(SIZE * SIZE * 3);
+    for (let k = 0; k < SIZE * SIZE; k++) {
+      const trace = fake ? (((k % SIZE) + Math.floor(k / SIZE)) % 2 ? 30 : -30) : 0;
+      const v = Math.max(0, Math.min(255, Math.round(80 + 60 * rand() + trace)));
+      data.fill(v, 3 * k, 3 * k + 3);
+    }
+    writeFileSync(
+      join(dir, `${i}.png`),
+      encodePng({ data, width: SIZE, height: SIZE, channels: 3 }),
+    );
+  }
+}
+
 beforeAll(async () => {
-  await synthesizeDataset({
-    root: join(tmp.dir, 'data'),
-    count: 3,
-    size: SIZE,
-    seed: 1,
-    splits: { train: 0, val: 0, test: 1 },
-  });
+  writeImages(realDir, false);
+  writeImages(fakeDir, true);
   model = buildPatchDiscriminator('xception_relu2', { seed: 0 });
   await saveCheckpoint(checkpoint, { model });
 }, 60_000);
