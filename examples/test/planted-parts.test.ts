@@ -16,10 +16,10 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
 import { patchWindow } from '@patchfx/models';
 import { readNpy } from '@patchfx/viz/node';
 import { parseClusterCounts } from '@patchfx/segment';
+import { readGroundTruth, synthesizeDataset } from '@patchfx/segment/node';
 import { makeTempDir } from '@patchfx/test-utils';
 import { runProgram } from './helpers.js';
 

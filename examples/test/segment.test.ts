@@ -12,7 +12,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readGroundTruth, synthesizeDataset } from '@patchfx/data/node';
 import {
   assignCluster,
   createPartMap,
@@ -20,6 +19,7 @@ import {
   labelCounts,
   type PartMap,
 } from '@patchfx/segment';
+import { readGroundTruth, synthesizeDataset } from '@patchfx/segment/node';
 import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
 import { readNpy, readPng, writeNpy } from '@patchfx/viz/node';
 import { runProgram } from './helpers.js';

@@ -18,12 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { evalTransform, normalizeImage, resolveTransformConfig } from '@patchfx/data';
-import {
-  discoverImages,
-  initNodeCodecs,
-  loadImageFile,
-  synthesizeDataset,
-} from '@patchfx/data/node';
+import { discoverImages, initNodeCodecs, loadImageFile } from '@patchfx/data/node';
+import { synthesizeDataset } from '@patchfx/segment/node';
 import {
   buildPatchDiscriminator,
   countFlops,

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { synthesizeDataset } from '@patchfx/data/node';
+import { synthesizeDataset } from '@patchfx/segment/node';
 import {
   BACKEND_OPTION,
   parseOptions,

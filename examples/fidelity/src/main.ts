@@ -24,7 +24,8 @@ import {
   type OptionSpecs,
   type Options,
 } from '@patchfx/example-common';
-import { discoverPairedSplit, synthesizeDataset } from '@patchfx/data/node';
+import { discoverPairedSplit } from '@patchfx/data/node';
+import { synthesizeDataset } from '@patchfx/segment/node';
 import { buildPatchDiscriminator, resolveModelConfig, type InitType } from '@patchfx/models';
 import { saveSafetensorsFile } from '@patchfx/models/node';
 import { planSource, type BatchPlanOptions } from './batches.js';

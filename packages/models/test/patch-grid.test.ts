@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createGeneratorStage, psnr, synthesizeSample, traceCoverage } from '@patchfx/data';
+import { createGeneratorStage, psnr, synthesizeSample, traceCoverage } from '@patchfx/segment';
 import {
   buildPatchDiscriminator,
   outputSize,
