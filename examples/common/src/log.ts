@@ -44,6 +44,11 @@ export interface TrainingLogRecord {
   readonly [key: string]: unknown;
 }
 
+/** Whether a `log.jsonl` line is a training record (it names its event). */
+function isTrainingLogRecord(r: Record<string, unknown>): r is TrainingLogRecord {
+  return typeof r.event === 'string';
+}
+
 /**
  * The train program's `log.jsonl` as curves should draw it: the `step` records by step and the
  * `epoch` records by epoch, each step and epoch once (its last record: a resumed run re-runs
@@ -56,7 +61,7 @@ export function readTrainingLog(path: string): {
 } {
   const steps = new Map<number, TrainingLogRecord>();
   const epochs = new Map<number, TrainingLogRecord>();
-  for (const r of readJsonl(path) as unknown as TrainingLogRecord[]) {
+  for (const r of readJsonl(path).filter(isTrainingLogRecord)) {
     if (r.event === 'step' && typeof r.step === 'number') steps.set(r.step, r);
     if (r.event === 'epoch' && typeof r.epoch === 'number') epochs.set(r.epoch, r);
   }
@@ -76,12 +81,12 @@ export function readTrainingLog(path: string): {
 export function truncateTrainingLog(path: string, at: { epoch: number; step: number }): number {
   if (!existsSync(path)) return 0;
   const text = readFileSync(path, 'utf8');
-  const records = parseJsonl(text) as unknown as TrainingLogRecord[];
+  const records = parseJsonl(text);
   const keep = records.filter(
     (r) =>
       !(
-        (r.event === 'step' && (r.step ?? 0) > at.step) ||
-        (r.event === 'epoch' && (r.epoch ?? 0) >= at.epoch) ||
+        (r.event === 'step' && Number(r.step ?? 0) > at.step) ||
+        (r.event === 'epoch' && Number(r.epoch ?? 0) >= at.epoch) ||
         r.event === 'end'
       ),
   );
