@@ -77,30 +77,31 @@ export {
   renderScene,
   resolveSceneOptions,
   DEFAULT_SCENE_OPTIONS,
+  type SceneOptions,
+  type SyntheticScene,
+} from './synthetic/scene.js';
+export {
   applyGeneratorTrace,
   createGeneratorStage,
   runGeneratorStage,
   resolveTraceConfig,
   DEFAULT_TRACE_CONFIG,
   TRACE_KERNEL_SIZES,
-  applySensorNoise,
+  type TraceConfig,
+  type TraceKernelSize,
+  type GeneratorStage,
+  type TracedImage,
+} from './synthetic/trace.js';
+export { applySensorNoise } from './synthetic/sensor.js';
+export {
   synthesizeSample,
   resolveSyntheticConfig,
   syntheticLegend,
   DEFAULT_SYNTHETIC_CONFIG,
   SYNTHETIC_CLASSES,
-  traceCoverage,
-  nyquistEnergy,
-  psnr,
-  type SceneOptions,
-  type SyntheticScene,
-  type TraceConfig,
-  type TraceKernelSize,
-  type GeneratorStage,
-  type TracedImage,
   type SyntheticClass,
   type SyntheticConfig,
   type SyntheticSample,
   type SynthesizeSampleOptions,
-  type TraceCoverage,
-} from './synthetic/index.js';
+} from './synthetic/sample.js';
+export { traceCoverage, nyquistEnergy, psnr, type TraceCoverage } from './synthetic/analysis.js';

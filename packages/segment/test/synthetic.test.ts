@@ -20,7 +20,7 @@ import {
   runGeneratorStage,
   synthesizeSample,
   traceCoverage,
-} from '../src/synthetic/index.js';
+} from '../src/index.js';
 import {
   readGroundTruth,
   SYNTHETIC_PACKAGE_VERSION,
@@ -437,17 +437,19 @@ test('SYNTHETIC_PACKAGE_VERSION follows package.json', () => {
   expect(SYNTHETIC_PACKAGE_VERSION).toBe(pkg.version);
 });
 
-test('the browser entry of the synthetic module imports nothing from node:', () => {
-  const dir = new URL('../src/synthetic/', import.meta.url);
+test('the browser entry (with the synthetic benchmark) imports nothing from node:', () => {
   const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(new URL(file, dir), 'utf8');
-    expect(text, file).not.toMatch(/from 'node:/);
-    for (const m of text.matchAll(/from '\.\/([\w-]+)\.js'/g)) visit(`${m[1]}.ts`);
+  const visit = (url: URL) => {
+    if (seen.has(url.href)) return;
+    seen.add(url.href);
+    const text = readFileSync(url, 'utf8');
+    expect(text, url.pathname).not.toMatch(/from 'node:/);
+    for (const m of text.matchAll(/from '(\.{1,2}\/[\w/-]+)\.js'/g))
+      visit(new URL(`${m[1]}.ts`, url));
   };
-  visit('index.ts');
-  expect(seen.size).toBeGreaterThan(5);
-  expect(seen.has('node.ts')).toBe(false);
+  visit(new URL('../src/index.ts', import.meta.url));
+  const files = [...seen].map((f) => f.slice(f.indexOf('/src/') + 5));
+  expect(files).toContain('synthetic/scene.ts');
+  expect(files).toContain('synthetic/trace.ts');
+  expect(files.filter((f) => f.startsWith('node/') || f === 'synthetic/node.ts')).toEqual([]);
 });
