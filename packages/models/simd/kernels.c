@@ -1,5 +1,5 @@
 /*
- * patchfx native training kernels: WebAssembly SIMD128, NHWC float32.
+ * patchfx SIMD training kernels: WebAssembly SIMD128, NHWC float32.
  *
  * This module runs on the memory of tfjs-backend-wasm (imported, never owned): every pointer
  * below is a byte offset into that memory, given by the JavaScript side (a tensor's
@@ -9,7 +9,7 @@
  * on the stack, no address-taken locals, no recursion, no libc.
  *
  * Build with build.sh (Debian clang + lld); the output is committed as base64 in
- * src/kernels/native/module.ts.
+ * src/kernels/simd/module.ts.
  */
 #include <wasm_simd128.h>
 
