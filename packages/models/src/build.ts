@@ -84,7 +84,7 @@ function buildNetwork(resolved: ModelConfig): LayersModel {
  *
  * @param config - A resolved config, a reference name or a typed config.
  * @param inputSize - Input side in pixels.
- * @returns The grid (`@patchfx/data`'s `PatchGrid`, e.g. for `traceCoverage`).
+ * @returns The grid (`@patchfx/data`'s `PatchGrid`, e.g. for `@patchfx/segment`'s `traceCoverage`).
  * @throws For full-image classifiers, which have no patch map, and inputs too small for one
  *   patch.
  *
