@@ -26,7 +26,7 @@ import {
 } from '@patchfx/example-common';
 import { discoverPairedSplit } from '@patchfx/data/node';
 import { synthesizeDataset } from '@patchfx/segment/node';
-import { buildPatchDiscriminator, resolveModelConfig, type InitType } from '@patchfx/models';
+import { buildPatchDiscriminator } from '@patchfx/models';
 import { saveSafetensorsFile } from '@patchfx/models/node';
 import { planSource, type BatchPlanOptions } from './batches.js';
 import { buildReport, formatMarkdown, type SeedResult, type SideResult } from './report.js';
@@ -222,7 +222,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
     'fidelity',
     '--real_im_path DIR --fake_im_path DIR [--test_pairs name=REAL:FAKE,…] [--seeds 0,1,2] [options]',
   );
-  const opt = resolveModelOptions(parsed.values).values;
+  // The model name is parsed here, once (with --fake_class_id and --init_type).
+  const { values: opt, model: modelConfig } = resolveModelOptions(parsed.values);
   const out = resolve(String(opt.out));
   if (opt.synthetic != null) {
     const count = Number(opt.synthetic);
@@ -331,13 +332,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       if (opt.same_init) {
         // The network `npm run train` starts from with this seed (its own call), in PyTorch's layout.
         initFrom = join(pthDir, 'init.safetensors');
-        const model = buildPatchDiscriminator(
-          resolveModelConfig(which, {
-            fakeClassId: planOptions.fakeClassId,
-            initType: String(opt.init_type) as InitType,
-            seed,
-          }),
-        );
+        const model = buildPatchDiscriminator(modelConfig, { seed });
         try {
           await saveSafetensorsFile(initFrom, model);
         } finally {
