@@ -236,7 +236,7 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
     type: 'string',
     default: 'after_softmax',
     choices: [...AVERAGE_MODES],
-    help: "the aggregation that ranks images for --visualize (the reference's scripts use after_softmax)",
+    help: "the aggregation that ranks images for --visualize, and whose AP robustness reports (the reference's scripts use after_softmax)",
   },
   heatmap_scale: {
     type: 'string',

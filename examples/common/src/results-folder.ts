@@ -13,6 +13,7 @@ import {
   type AverageMode,
   type MetricsReport,
 } from '@patchfx/metrics';
+import type { ModelConfig } from '@patchfx/models';
 import { evaluateFolders } from '@patchfx/models/evaluate';
 import { renderPrCurve } from '@patchfx/viz';
 import { writeNpy } from '@patchfx/viz/node';
@@ -89,7 +90,7 @@ function writePrCurve(outDir: string, stem: string, name: string, m: MetricsRepo
  * Evaluates as the reference's test.py (spec §4), with the options of `TEST_OPTIONS` already
  * merged with the train config, and writes the results folder.
  */
-export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
+export async function runEvaluation(opt: Options, model: ModelConfig): Promise<EvaluationResult> {
   const started = performance.now();
   const which = String(opt.which_model_netD);
   const epoch = String(opt.which_epoch);
@@ -155,7 +156,7 @@ export async function runEvaluation(opt: Options): Promise<EvaluationResult> {
     realDir,
     fakeDir,
     model: ckDir,
-    whichModelNetD: which,
+    whichModelNetD: model,
     transform: {
       loadSize: Number(opt.loadSize),
       fineSize: Number(opt.fineSize),

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { ModelConfig } from '@patchfx/models';
 import { say } from './log.js';
 import { parseOptions, readYamlOptions, type Options, type OptionSpecs } from './options.js';
 import { TEST_OPTIONS, TRAIN_OPTIONS, resolveModelOptions } from './reference-options.js';
@@ -15,6 +16,12 @@ const NOT_INHERITED = new Set([
   'backend',
 ]);
 
+/** The options of a test run, and its model resolved once from `--which_model_netD`. */
+export interface TestOptions {
+  readonly options: Options;
+  readonly model: ModelConfig;
+}
+
 /**
  * Test options merged with the training run's `opt.yml` as the reference does: every key of the
  * train config overrides the test option of the same name unless given on the command line.
@@ -24,7 +31,7 @@ export function resolveTestOptions(
   extra: OptionSpecs = {},
   program = 'evaluate',
   usage = '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [options]',
-): Options {
+): TestOptions {
   const specs = { ...TEST_OPTIONS, ...extra };
   const parsed = parseOptions(specs, argv, program, usage);
   const values: Options = { ...parsed.values };
@@ -45,7 +52,8 @@ export function resolveTestOptions(
   }
   values.isTrain = false;
   values.load_model = true;
-  return resolveModelOptions(values).values;
+  const { values: options, model } = resolveModelOptions(values);
+  return { options, model };
 }
 
 /** Partition folder names (the reference's layout: `<class>/{train,val,test}`). */

@@ -17,13 +17,13 @@ import {
 } from '@patchfx/example-common';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const opt = resolveTestOptions(argv, { smoke: SMOKE_OPTION });
+  const { options: opt, model } = resolveTestOptions(argv, { smoke: SMOKE_OPTION });
   if (!opt.name)
     throw new Error(
       'give --train_config checkpoints/<name>/opt.yml (or --name and the model options)',
     );
   await setupBackend(String(opt.backend));
-  const r = await runEvaluation(opt);
+  const r = await runEvaluation(opt, model);
   if (!r.skipped) {
     for (const [stem, m] of Object.entries(r.metrics)) {
       say(

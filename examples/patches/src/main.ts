@@ -5,7 +5,7 @@
  *     --dataset_name <n> --real_im_path <dir>/test --fake_im_path <dir>/test --topn 10000 --unique
  */
 import { join, resolve } from 'node:path';
-import { isPatchModel, parseModelName } from '@patchfx/models';
+import { isPatchModel } from '@patchfx/models';
 import { collectTopPatches } from '@patchfx/models/evaluate';
 import {
   resolvePartition,
@@ -20,14 +20,14 @@ import {
 import { writePatches } from './patches.js';
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const opt = resolveTestOptions(
+  const { options: opt, model } = resolveTestOptions(
     argv,
     { smoke: SMOKE_OPTION },
     'patches',
     '--train_config opt.yml --dataset_name N --real_im_path DIR --fake_im_path DIR [--topn 10000 --unique]',
   );
   const which = String(opt.which_model_netD);
-  if (!isPatchModel(parseModelName(which)))
+  if (!isPatchModel(model))
     throw new Error(`patches needs a patch model; '${which}' is a full-image classifier`);
   if (Number(opt.loadSize) !== Number(opt.fineSize)) {
     throw new Error(
@@ -57,7 +57,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     realDir: String(opt.real_im_path),
     fakeDir: String(opt.fake_im_path),
     model: join(resolve(String(opt.checkpoints_dir), String(opt.name)), epoch),
-    whichModelNetD: which,
+    whichModelNetD: model,
     size: Number(opt.fineSize),
     topn,
     perImage: opt.unique ? 1 : topn,

@@ -21,6 +21,7 @@ import {
   runEvaluation,
   type OptionSpecs,
 } from '@patchfx/example-common';
+import { parseAverageMode } from '@patchfx/metrics';
 import { renderDegradationChart } from '@patchfx/viz';
 
 const SWEEPS: OptionSpecs = {
@@ -31,12 +32,6 @@ const SWEEPS: OptionSpecs = {
   },
   blur: { type: 'list', default: ['3', '5', '7', '9'], help: 'box-blur kernel sizes' },
   resize: { type: 'list', default: ['0.75', '0.5', '0.25'], help: 'resize-then-back factors' },
-  mode: {
-    type: 'string',
-    default: 'after_softmax',
-    choices: ['vote', 'before_softmax', 'after_softmax'],
-    help: 'aggregation whose AP is reported',
-  },
   smoke: SMOKE_OPTION,
 };
 
@@ -49,7 +44,7 @@ function numbers(list: unknown, flag: string): number[] {
 }
 
 async function main(argv: readonly string[]): Promise<number | void> {
-  const base = resolveTestOptions(
+  const { options: base, model } = resolveTestOptions(
     argv,
     SWEEPS,
     'robustness',
@@ -62,7 +57,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
     base.partition == null ? null : String(base.partition),
   );
   await setupBackend(String(base.backend));
-  const stem = MODE_FILES[base.mode as keyof typeof MODE_FILES];
+  // --average_mode (of the test options): the aggregation whose AP the sweep reports.
+  const mode = parseAverageMode(String(base.average_mode));
+  const stem = MODE_FILES[mode];
   const sweeps: { name: string; flag: string; param: string; values: number[] }[] = [
     {
       name: 'JPEG quality',
@@ -78,7 +75,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       values: numbers(base.resize, 'resize'),
     },
   ];
-  const clean = await runEvaluation(base);
+  const clean = await runEvaluation(base, model);
   const cleanAp = clean.metrics[stem]?.ap ?? clean.metrics.metrics?.ap;
   const rows: string[][] = [
     ['degradation', 'value', 'AP real ×100', 'AP fake ×100', 'acc ×100', 'n'],
@@ -102,7 +99,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   for (const s of sweeps) {
     const ys: number[] = [];
     for (const v of s.values) {
-      const r = await runEvaluation({ ...base, [s.flag]: v });
+      const r = await runEvaluation({ ...base, [s.flag]: v }, model);
       const m = r.metrics[stem] ?? r.metrics.metrics;
       add(s.name, String(v), m);
       ys.push(m ? m.ap : NaN);
@@ -111,7 +108,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     if (s.values.length) {
       const svg = renderDegradationChart(
         [
-          { name: `${base.which_model_netD} (${base.mode})`, x: s.values, y: ys },
+          { name: `${base.which_model_netD} (${mode})`, x: s.values, y: ys },
           {
             name: 'no degradation',
             x: [Math.min(...s.values), Math.max(...s.values)],

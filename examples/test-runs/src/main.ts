@@ -117,9 +117,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
       String(values.results_dir),
     ];
     if (values.force_redo) argv.push('--force_redo');
-    const opt = resolveTestOptions(argv, {}, 'test-runs');
+    const { options: opt, model } = resolveTestOptions(argv, {}, 'test-runs');
     lastOpt = opt;
-    const r = await runEvaluation(opt);
+    const r = await runEvaluation(opt, model);
     const m = r.metrics.metrics_avg_after_softmax ?? r.metrics.metrics;
     say(
       `${e.name.padEnd(28)} ${r.skipped ? '(up to date) ' : ''}AP ${m ? (100 * m.ap).toFixed(2) : '-'}  acc ${m ? (100 * m.acc).toFixed(2) : '-'}  n ${m?.n ?? '-'}`,

@@ -19,7 +19,6 @@ export {
   INIT_TYPES,
   DEFAULT_MODEL_CONFIG,
   listModelNames,
-  parseModelName,
   modelName,
   isPatchModel,
   resolveModelConfig,

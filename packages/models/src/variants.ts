@@ -118,7 +118,7 @@ function oneOf<T extends string | number>(
  *
  * @throws An error listing every valid name when `name` is not one.
  */
-export function parseModelName(name: string): Pick<ModelConfig, 'backbone' | 'truncateAt'> {
+function parseModelName(name: string): Pick<ModelConfig, 'backbone' | 'truncateAt'> {
   const n = name.trim();
   if (n === 'longxception') return { backbone: 'longxception', truncateAt: 'full' };
   if ((BACKBONES as readonly string[]).includes(n)) {

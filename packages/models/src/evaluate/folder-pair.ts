@@ -21,8 +21,11 @@ export interface FolderPairOptions {
    * and disposes it).
    */
   readonly model: string | LayersModel;
-  /** The architecture expected of a checkpoint folder: another one is an error naming both. */
-  readonly whichModelNetD?: string;
+  /**
+   * The architecture expected of a checkpoint folder (a name or a resolved config): another one
+   * is an error naming both.
+   */
+  readonly whichModelNetD?: string | ModelConfig;
   /** Output channel of the fake class (real = 1 − it). @defaultValue 0 */
   readonly fakeClassId?: 0 | 1;
   /** Images per model call. @defaultValue 32 */
