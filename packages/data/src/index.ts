@@ -20,6 +20,7 @@ export {
   PNG_SIGNATURE,
   PNG_FILTERS,
   type PngFilter,
+  type PngDeflate,
   type PngPixels,
   type PngEncodeOptions,
 } from './decode/png-encode.js';
