@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { PNG } from 'pngjs';
 import { PNG_SIGNATURE } from '@patchfx/data';
 import { encodePngRgba, type PixelImage } from '@patchfx/viz';
 import { decodePng, encodePng, readPng, writePng } from '@patchfx/viz/node';
@@ -75,7 +76,7 @@ describe('encodePngRgba (pure, browser-safe)', () => {
   });
 });
 
-describe('encodePng / decodePng (pngjs, Node)', () => {
+describe('encodePng / decodePng (Node)', () => {
   for (const channels of [1, 3, 4] as const) {
     test(`${channels} channel(s) round-trip and keep their colour type`, () => {
       const img = ramp(9, 4, channels);
@@ -88,6 +89,43 @@ describe('encodePng / decodePng (pngjs, Node)', () => {
       expect(Array.from(back.data)).toEqual(Array.from(img.data));
     });
   }
+
+  test("encodePng writes the bytes of pngjs's PNG.sync.write with its defaults, at every level", () => {
+    const noisy = (width: number, height: number, channels: 1 | 3 | 4): PixelImage => ({
+      data: Uint8Array.from({ length: width * height * channels }, (_, i) =>
+        i % 7 < 3 ? (i * 2654435761) >>> 24 : (i >> 4) & 255,
+      ),
+      width,
+      height,
+      channels,
+    });
+    for (const [width, height] of [
+      [1, 1],
+      [9, 4],
+      [33, 17],
+      [150, 120],
+    ]) {
+      for (const channels of [1, 3, 4] as const) {
+        for (const img of [ramp(width, height, channels), noisy(width, height, channels)]) {
+          for (const level of [undefined, 0, 1, 9]) {
+            const colorType = ({ 1: 0, 3: 2, 4: 6 } as const)[channels];
+            const expected = PNG.sync.write({ width, height, data: Buffer.from(img.data) } as PNG, {
+              colorType,
+              inputColorType: colorType,
+              inputHasAlpha: channels === 4,
+              bitDepth: 8,
+              deflateLevel: level ?? 6,
+            });
+            const png = encodePng(img, level === undefined ? {} : { deflateLevel: level });
+            expect(
+              Buffer.from(png).equals(expected),
+              `${width}×${height}×${channels} ${level}`,
+            ).toBe(true);
+          }
+        }
+      }
+    }
+  });
 
   test('compresses much better than the stored encoder on smooth images', () => {
     const smooth: PixelImage = {

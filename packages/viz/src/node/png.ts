@@ -1,4 +1,5 @@
-import { encodePng as encodePngPixels } from '@patchfx/data';
+import { constants, deflateSync } from 'node:zlib';
+import { encodePng as encodePngPixels, type PngDeflate } from '@patchfx/data';
 import { PNG } from 'pngjs';
 import { pixelImage } from '../internal/validate.js';
 import {
@@ -18,8 +19,11 @@ export interface EncodePngOptions {
 }
 
 /**
- * Encodes an image as a compressed 8-bit PNG with `encodePng` of `@patchfx/data` (Paeth rows,
- * zlib), keeping its colour type: gray → type 0, RGB → type 2, RGBA → type 6.
+ * Encodes an image as a compressed 8-bit PNG with `encodePng` of `@patchfx/data`, keeping its
+ * colour type (gray → type 0, RGB → type 2, RGBA → type 6). The bytes are those pngjs's
+ * `PNG.sync.write` gives with its defaults: each row's filter chosen adaptively (`filter:
+ * 'adaptive'`), then `node:zlib` with strategy `Z_RLE` at `deflateLevel`. Node only; in browsers
+ * use `encodePngRgba` from the main entry or `encodePng` of `@patchfx/data`.
  *
  * Input shape: `[h, w, 1 | 3 | 4]`.
  *
@@ -42,8 +46,12 @@ export function encodePng(input: PixelImageInput, options: EncodePngOptions = {}
   if (!(Number.isInteger(level) && level >= 0 && level <= 9)) {
     throw new Error(`deflateLevel must be an integer 0–9, got ${level}`);
   }
-  return encodePngPixels(image, { filter: 'paeth', level });
+  return encodePngPixels(image, { filter: 'adaptive', level, deflate: rleDeflate });
 }
+
+/** `node:zlib` as pngjs's packer calls it by default: strategy `Z_RLE`, 32 KiB chunks. */
+const rleDeflate: PngDeflate = (raw, level) =>
+  deflateSync(raw, { level, strategy: constants.Z_RLE, chunkSize: 32 * 1024 });
 
 /** Options for {@link decodePng}. */
 export interface DecodePngOptions {
