@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   decodePng,
@@ -146,6 +147,21 @@ describe('synthesizeDataset writes the reference layout with ground truth', () =
     const b = hashTree(other);
     const image = 'fake/train/fake-00000.png';
     expect(b[image]).not.toBe(a[image]);
+  });
+
+  test('every PNG is Paeth rows deflated by node:zlib at level 9 (the bytes of 0.1.0)', () => {
+    const files = listFiles(root).filter((f) => f.endsWith('.png'));
+    expect(files.length).toBe(20 + 20 + 10);
+    for (const rel of files) {
+      const png = readFileSync(join(root, rel));
+      const channels = isGroundTruthFile(rel) ? 1 : 3;
+      expect([png.readUInt32BE(16), png[25]], rel).toEqual([64, channels === 1 ? 0 : 2]);
+      expect(png.toString('latin1', 37, 41)).toBe('IDAT');
+      const idat = png.subarray(41, 41 + png.readUInt32BE(33));
+      const rows = inflateSync(idat);
+      for (let y = 0; y < 64; y++) expect(rows[y * (64 * channels + 1)], rel).toBe(4);
+      expect(deflateSync(rows, { level: 9 }).equals(idat), rel).toBe(true);
+    }
   });
 
   test('an earlier synthetic set is replaced; other non-empty folders are refused', async () => {
