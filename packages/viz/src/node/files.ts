@@ -14,7 +14,7 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 }
 
 /**
- * Writes an image as a PNG file (pngjs, compressed), creating parent folders.
+ * Writes an image as a compressed PNG file ({@link encodePng}), creating parent folders.
  *
  * @param path - Destination file.
  * @param image - The image.

@@ -1,6 +1,7 @@
 /**
- * @patchfx/viz/node — Node-only helpers: compressed PNG encode/decode with pngjs, and file
- * writers for PNG, `.npy` and lightbox pages. Everything else is in the browser-safe main entry.
+ * @patchfx/viz/node — Node-only helpers: compressed PNG encoding (the bytes pngjs writes, through
+ * `encodePng` of `@patchfx/data` and `node:zlib`), PNG decoding with pngjs, and file writers
+ * for PNG, `.npy` and lightbox pages. Everything else is in the browser-safe main entry.
  */
 export { encodePng, decodePng, type EncodePngOptions, type DecodePngOptions } from './png.js';
 export {
