@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initSimdKernels, registerWasmTrainingKernels } from '../kernels/wasm-training.js';
+import { importOptionalPeer, MissingPeerError } from '../internal/optional-peer.js';
 
 /** Backends by tfjs name, with the packages that provide them (tried in order). */
 export const BACKENDS = Object.freeze({
@@ -14,22 +15,6 @@ export const BACKENDS = Object.freeze({
 
 /** A backend name: `'cpu'`, `'wasm'`, or `'tensorflow'` (tfjs-node / tfjs-node-gpu). */
 export type BackendName = keyof typeof BACKENDS;
-
-function isMissingModule(e: unknown, spec: string): boolean {
-  const err = e as { code?: string; message?: string };
-  return (
-    err?.code === 'ERR_MODULE_NOT_FOUND' ||
-    err?.code === 'MODULE_NOT_FOUND' ||
-    (typeof err?.message === 'string' &&
-      err.message.includes(spec) &&
-      /Cannot find|not found|Failed to resolve/i.test(err.message))
-  );
-}
-
-const load = (spec: string): Promise<unknown> => import(/* @vite-ignore */ spec);
-
-/** A backend package that is not installed: {@link ensureBackend} tries the next one. */
-class MissingPeerError extends Error {}
 
 /**
  * Activates a backend: imports its package if it is not registered yet, sets it, waits for it
@@ -50,26 +35,11 @@ export async function useBackend(name: BackendName): Promise<void> {
     );
   }
   if (!tf.findBackendFactory(name)) {
-    let loaded = false;
-    let lastError: unknown;
-    for (const spec of packages) {
-      try {
-        await load(spec);
-        loaded = true;
-        break;
-      } catch (e) {
-        if (!isMissingModule(e, spec)) throw e;
-        lastError = e;
-      }
-    }
-    if (!loaded) {
-      const list = packages.map((p) => `'${p}'`).join(' or ');
-      throw new MissingPeerError(
-        `Missing optional peer ${list} for backend '${name}': install it with \`npm install ${packages[packages.length - 1]}@4.22.0\`` +
-          (name === 'tensorflow' ? ' (or @tensorflow/tfjs-node-gpu on a CUDA machine)' : ''),
-        { cause: lastError },
-      );
-    }
+    await importOptionalPeer(
+      packages,
+      `Missing optional peer ${packages.map((p) => `'${p}'`).join(' or ')} for backend '${name}': install it with \`npm install ${packages[packages.length - 1]}@4.22.0\`` +
+        (name === 'tensorflow' ? ' (or @tensorflow/tfjs-node-gpu on a CUDA machine)' : ''),
+    );
   }
   if (name === 'wasm') registerWasmTrainingKernels();
   const ok = await tf.setBackend(name);
