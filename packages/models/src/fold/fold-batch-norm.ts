@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerGraph, type GraphNode, type LayerGraph } from './graph.js';
+import { layerGraph, soleReader, type GraphNode, type LayerGraph } from './graph.js';
 import { asBatchNorm, asConv2d, asSeparableConv2d, isRelu } from './recognise.js';
 import {
   foldedConvStep,
@@ -65,13 +65,6 @@ export interface FoldedModel {
 interface Step extends FoldedStep, StepKernel {
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
-}
-
-/** The call that alone reads the single output of `node` (and nothing else), if there is one. */
-function soleReader(graph: LayerGraph, node: GraphNode): GraphNode | null {
-  if (node.outputs.length !== 1 || node.outputs[0] === graph.output) return null;
-  const readers = graph.consumers.get(node.outputs[0]) ?? [];
-  return readers.length === 1 && readers[0].inputs.length === 1 ? readers[0] : null;
 }
 
 /**

@@ -59,3 +59,13 @@ export function layerGraph(model: LayersModel): LayerGraph {
   visit(model.outputs[0]);
   return { input, output: model.outputs[0].id, nodes, consumers };
 }
+
+/**
+ * The call that alone reads the single output of `node` (and reads nothing else), if there is
+ * one: where a following layer can be folded into `node` (a BatchNorm into its convolution).
+ */
+export function soleReader(graph: LayerGraph, node: GraphNode): GraphNode | null {
+  if (node.outputs.length !== 1 || node.outputs[0] === graph.output) return null;
+  const readers = graph.consumers.get(node.outputs[0]) ?? [];
+  return readers.length === 1 && readers[0].inputs.length === 1 ? readers[0] : null;
+}
