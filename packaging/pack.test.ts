@@ -195,6 +195,7 @@ test('every entry exports the same names to ESM and CommonJS', async () => {
       'models/backend',
       'models/train',
       'models/torch',
+      'models/onnx',
       'models/detector',
       'models/evaluate',
       'data',

@@ -9,6 +9,7 @@ export default packageBuild(
     backend: 'src/backend/index.ts',
     train: 'src/train/index.ts',
     torch: 'src/torch/index.ts',
+    onnx: 'src/onnx/index.ts',
     detector: 'src/detector/index.ts',
     evaluate: 'src/evaluate/index.ts',
     'data-parallel-worker': 'src/node/data-parallel/worker.ts',
