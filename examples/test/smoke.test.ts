@@ -35,6 +35,7 @@ const PROGRAMS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['align', /^aligned \d+ of 2 images to 64×64/m, CPU],
   ['preprocess', /^12 image\(s\) written/m, /, backend none/],
   ['convert', /^model: {7}xception_relu1 \(patch_discriminator\)/m, CPU],
+  ['export-onnx', /^wrote .*model\.onnx: [\d.]+ (KiB|MiB), ONNX opset 13/m, CPU],
   ['test-runs', /^synthetic\s+AP \d/m, CPU],
   ['tables', /^tables written to /m, /, backend none/],
   ['robustness', /^\| JPEG quality \| 50 \|/m, CPU],
