@@ -63,8 +63,15 @@ const ints = (name: string, values: readonly number[]): OnnxAttribute => ({
 });
 const int = (name: string, i: number): OnnxAttribute => ({ name, type: INT, i });
 
-/** Float32 values as little-endian bytes (ONNX `raw_data`). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Float32 values as little-endian bytes (ONNX `raw_data`): a copy. */
 function float32Bytes(values: Float32Array): Uint8Array {
+  if (LITTLE_ENDIAN) {
+    return new Uint8Array(
+      values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength),
+    );
+  }
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
