@@ -154,6 +154,38 @@ describe('evaluate program', () => {
     });
   });
 
+  test('--runtime onnx runs the model in onnxruntime: the same scores within float rounding, the same AP', async () => {
+    const dir = join(results, 'ev', 'test', 'epoch_bestval', 'toy');
+    const rows = () =>
+      readFileSync(join(dir, 'scores.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
+    const ap = () =>
+      JSON.parse(readFileSync(join(dir, 'metrics_avg_after_softmax.json'), 'utf8')) as {
+        ap: number;
+        runtime?: string;
+      };
+    const r0 = await runProgram('evaluate', [...args(), '--force_redo']);
+    expect(r0.code).toBe(0);
+    const [tfjsRows, tfjsAp] = [rows(), ap()];
+    const r = await runProgram('evaluate', [...args(), '--force_redo', '--runtime', 'onnx']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [onnxRows, onnxAp] = [rows(), ap()];
+    expect(onnxAp.runtime).toBe('onnx');
+    expect(tfjsAp.runtime).toBeUndefined();
+    expect(Math.abs(onnxAp.ap - tfjsAp.ap)).toBeLessThanOrEqual(1e-4);
+    expect(onnxRows.map((p) => p[0])).toEqual(tfjsRows.map((p) => p[0]));
+    onnxRows.forEach((p, i) => {
+      for (const k of [3, 4]) expect(Number(p[k])).toBeCloseTo(Number(tfjsRows[i][k]), 5);
+    });
+    const bad = await runProgram('evaluate', [...args(), '--runtime', 'torch']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/runtime.*'tfjs' \| 'onnx'.*"torch"/);
+  });
+
   test('clear errors: partition not in the path, missing checkpoint', async () => {
     const a = await runProgram('evaluate', [
       '--train_config',

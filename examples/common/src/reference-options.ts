@@ -9,6 +9,7 @@ import {
   type InitType,
   type ModelConfig,
 } from '@patchfx/models';
+import { ONNXRUNTIME_VERSION, RUNTIMES } from '@patchfx/models/onnx';
 import { AVERAGE_MODES } from '@patchfx/metrics';
 import { BACKEND_OPTION } from './run.js';
 import type { OptionSpecs, Options } from './options.js';
@@ -271,6 +272,12 @@ export const TEST_OPTIONS: OptionSpecs = Object.freeze({
     type: 'boolean',
     default: false,
     help: 'patchfx (evaluate, patches): run the model as trained instead of with BatchNorm folded into the convolutions (slower; same scores within float rounding)',
+  },
+  runtime: {
+    type: 'string',
+    default: 'tfjs',
+    choices: [...RUNTIMES],
+    help: `patchfx (evaluate, patches, robustness, test-runs): where the model runs: tfjs, or onnx (exported on the fly and run by onnxruntime-node, an optional peer: npm install onnxruntime-node@${ONNXRUNTIME_VERSION}; the same scores within float rounding)`,
   },
   isTrain: { type: 'boolean', default: false, help: 'set by the program' },
 });

@@ -14,6 +14,7 @@ import {
   type MetricsReport,
 } from '@patchfx/metrics';
 import type { ModelConfig } from '@patchfx/models';
+import { parseRuntime } from '@patchfx/models/onnx';
 import { evaluateFolders } from '@patchfx/models/evaluate';
 import { renderPrCurve } from '@patchfx/viz';
 import { writeNpy } from '@patchfx/viz/node';
@@ -170,6 +171,7 @@ export async function runEvaluation(opt: Options, model: ModelConfig): Promise<E
     batchSize: Number(opt.batch_size),
     maxDatasetSize: Number(opt.max_dataset_size),
     foldBatchNorm: !opt.no_fold_bn,
+    runtime: parseRuntime(opt.runtime),
     skipBadFiles: Boolean(opt.skip_bad_files),
     onWarning: (m: string) => say(`warning: ${m}`),
   });
@@ -184,6 +186,8 @@ export async function runEvaluation(opt: Options, model: ModelConfig): Promise<E
     fake_class_id: fakeClassId,
     positive_class_of_ap: 'real',
     positive_class_of_ap_fake: 'fake',
+    // Recorded when the model ran in onnxruntime (tfjs runs keep the files they always had).
+    ...(opt.runtime === 'onnx' ? { runtime: 'onnx' } : {}),
   };
   if (ev.patchMetrics && ev.mapSize) {
     for (const mode of AVERAGE_MODES) {

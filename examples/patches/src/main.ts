@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { isPatchModel } from '@patchfx/models';
+import { parseRuntime } from '@patchfx/models/onnx';
 import { collectTopPatches } from '@patchfx/models/evaluate';
 import {
   resolvePartition,
@@ -67,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     maxDatasetSize: Number(opt.max_dataset_size),
     // BatchNorm folded into the convolutions (as evaluate does): same logits within float rounding.
     foldBatchNorm: !opt.no_fold_bn,
+    runtime: parseRuntime(opt.runtime),
     skipBadFiles: Boolean(opt.skip_bad_files),
     onWarning: (m) => say(`warning: ${m}`),
   });

@@ -7,6 +7,14 @@ import { discoverImages } from '@patchfx/data/node';
 import { getModelMetadata } from '../build.js';
 import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
 import { loadCheckpoint } from '../node/checkpoint.js';
+import { exportOnnx } from '../onnx/export.js';
+import {
+  OnnxModel,
+  RUNTIMES,
+  type AsyncPredictor,
+  type OnnxModelOptions,
+  type Runtime,
+} from '../onnx/runtime.js';
 import type { ModelConfig } from '../variants.js';
 import type { Predictor } from './predict.js';
 
@@ -37,6 +45,14 @@ export interface FolderPairOptions {
    * rounding, faster. @defaultValue true
    */
   readonly foldBatchNorm?: boolean;
+  /**
+   * Where the model runs: `'tfjs'` (the model, folded unless `foldBatchNorm` is false), or
+   * `'onnx'` (the model exported to ONNX and run by onnxruntime, an optional peer; the same
+   * scores within float rounding). @defaultValue 'tfjs'
+   */
+  readonly runtime?: Runtime;
+  /** onnxruntime options of `runtime: 'onnx'` (its module, threads, execution providers). */
+  readonly onnx?: OnnxModelOptions;
   /** Skip unreadable files (each with a warning) instead of throwing. @defaultValue false */
   readonly skipBadFiles?: boolean;
   /** Called with each warning. @defaultValue ignores them */
@@ -50,8 +66,8 @@ export interface PreparedFolderPair {
   readonly fakeClassId: 0 | 1;
   /** The model (its geometry, its metadata). */
   readonly model: LayersModel;
-  /** What runs: the folded model, or the model itself. */
-  readonly predictor: LayersModel | Predictor;
+  /** What runs: the folded model, the model itself, or the model in onnxruntime. */
+  readonly predictor: LayersModel | Predictor | AsyncPredictor;
   /** The model's architecture, e.g. `xception_block2`. */
   readonly whichModelNetD: string;
   readonly config: ModelConfig;
@@ -76,6 +92,11 @@ export async function withFolderPair<T>(
 ): Promise<T> {
   const realDir = checkFolder(fn, options.realDir, 'realDir', 'real');
   const fakeDir = checkFolder(fn, options.fakeDir, 'fakeDir', 'fake');
+  const runtime = options.runtime ?? 'tfjs';
+  if (!RUNTIMES.includes(runtime))
+    throw new Error(
+      `${fn}: runtime must be one of ${RUNTIMES.map((r) => `'${r}'`).join(' | ')}, got ${JSON.stringify(runtime)}`,
+    );
   const fakeClassId = options.fakeClassId ?? 0;
   if (fakeClassId !== 0 && fakeClassId !== 1)
     throw new Error(`${fn}: fakeClassId must be 0 or 1, got ${String(fakeClassId)}`);
@@ -89,20 +110,23 @@ export async function withFolderPair<T>(
       ? (await loadCheckpoint(options.model, { whichModelNetD: options.whichModelNetD })).model
       : options.model;
   let folded: FoldedModel | null = null;
+  let onnx: OnnxModel | null = null;
   try {
     const { whichModelNetD, config } = getModelMetadata(model);
-    folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
+    if (runtime === 'onnx') onnx = await OnnxModel.create(exportOnnx(model), options.onnx);
+    else folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
     return await run({
       realFiles: real.files,
       fakeFiles: fake.files,
       fakeClassId,
       model,
-      predictor: folded ?? model,
+      predictor: onnx ?? folded ?? model,
       whichModelNetD,
       config,
     });
   } finally {
     folded?.dispose();
+    await onnx?.dispose();
     if (owned) model.dispose();
   }
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { evalTransform, normalizeImage, type RgbImage, type TransformConfig } from '@patchfx/data';
 import { loadImageFile } from '@patchfx/data/node';
+import type { AsyncPredictor } from '../onnx/runtime.js';
 
 /** The prediction of one image file. */
 export interface ImagePrediction {
@@ -20,7 +21,8 @@ export interface ImagePrediction {
 
 /**
  * What {@link predictFiles} runs: a model, or its BatchNorm-folded version (`foldBatchNorm` of
- * `@patchfx/models`, the fast path for inference).
+ * `@patchfx/models`, the fast path for inference), or (an {@link AsyncPredictor}) the model in
+ * onnxruntime (`OnnxModel` of `@patchfx/models/onnx`).
  */
 export interface Predictor {
   predict(x: tf.Tensor4D): tf.Tensor | tf.Tensor[];
@@ -69,7 +71,7 @@ export async function prepareImage(path: string, transform: TransformConfig): Pr
  * @throws An unreadable file's error, unless `skipBadFiles`; an error on a bad `batchSize`.
  */
 export async function predictFiles(
-  model: LayersModel | Predictor,
+  model: LayersModel | Predictor | AsyncPredictor,
   files: readonly string[],
   options: PredictFilesOptions,
 ): Promise<FilePredictions> {
@@ -97,13 +99,19 @@ export async function predictFiles(
       const { width, height } = images[0];
       const data = new Float32Array(images.length * width * height * 3);
       images.forEach((im, i) => normalizeImage(im, data, i * width * height * 3));
-      const out = tf.tidy(
-        () => model.predict(tf.tensor4d(data, [images.length, height, width, 3])) as tf.Tensor,
-      );
-      const values = (await out.data()) as Float32Array;
+      const shape = [images.length, height, width, 3] as const;
+      let values: Float32Array;
+      let outShape: readonly number[];
+      if ('predictAsync' in model) {
+        ({ data: values, shape: outShape } = await model.predictAsync(data, shape));
+      } else {
+        const out = tf.tidy(() => model.predict(tf.tensor4d(data, [...shape])) as tf.Tensor);
+        values = (await out.data()) as Float32Array;
+        outShape = out.shape;
+        out.dispose();
+      }
       const per = values.length / images.length;
-      if (out.rank === 4) mapSize = [out.shape[1]!, out.shape[2]!];
-      out.dispose();
+      if (outShape.length === 4) mapSize = [outShape[1], outShape[2]];
       paths.forEach((p, i) =>
         predictions.push({
           path: p,
