@@ -30,6 +30,7 @@ import {
 import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
 import { simdKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
+import { exportOnnx, OnnxModel } from '@patchfx/models/onnx';
 import {
   BACKEND_OPTION,
   parseOptions,
@@ -73,6 +74,10 @@ interface Row {
   peakRssMb: number;
   torchTrainImagesPerSecond?: number;
   torchInferImagesPerSecond?: number;
+  /** The model exported to ONNX, in onnxruntime-node on `workers` threads (`--onnx`). */
+  onnxInferImagesPerSecond?: number | null;
+  /** The same, one image per call: an app's latency, in milliseconds. */
+  onnxLatencyMs?: number | null;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -179,6 +184,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
         default: 'auto',
         help: "threads of the data-parallel timings, this one included ('auto': 2 on wasm with ≥ 2 cores, else 1; 1: one thread only)",
       },
+      onnx: {
+        type: 'boolean',
+        default: false,
+        help: 'also time inference in onnxruntime-node (the model exported to ONNX; an optional peer) on --workers threads, at the batch and at one image',
+      },
       bn_cost: {
         type: 'boolean',
         default: false,
@@ -255,6 +265,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
           let parallelTrain: number | null = null;
           let parallelTrainLocal: number | null = null;
           let parallelInfer: number | null = null;
+          let onnxInfer: number | null = null;
+          let onnxLatencyMs: number | null = null;
           try {
             const cpuSlow = backend === 'cpu' && !smoke;
             train =
@@ -290,6 +302,21 @@ async function main(argv: readonly string[]): Promise<number | void> {
                 ));
             } finally {
               folded.dispose();
+            }
+            if (values.onnx) {
+              // Exported as the weights are now; the same input, transposed to NCHW inside.
+              const onnx = await OnnxModel.create(exportOnnx(model), { threads: workers });
+              try {
+                const xs = (await x.data()) as Float32Array;
+                onnxInfer =
+                  batch /
+                  (await time(() => onnx.predictAsync(xs, [batch, size, size, 3]), reps, true));
+                const one = xs.subarray(0, size * size * 3);
+                onnxLatencyMs =
+                  1000 * (await time(() => onnx.predictAsync(one, [1, size, size, 3]), reps, true));
+              } finally {
+                await onnx.dispose();
+              }
             }
             if (parallel) {
               // The same step (same micro-batches), divided among the threads.
@@ -341,6 +368,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
             parallelTrainImagesPerSecond: parallelTrain,
             ...(parallelLocal && { parallelTrainLocalImagesPerSecond: parallelTrainLocal }),
             parallelInferImagesPerSecond: parallelInfer,
+            ...(values.onnx && { onnxInferImagesPerSecond: onnxInfer, onnxLatencyMs }),
             trainGflops: train && (3 * flops * train) / 1e9,
             inferGflops: infer && (flops * infer) / 1e9,
             trainPctPeak: train && (100 * (3 * flops * train)) / 1e9 / peak,
@@ -356,6 +384,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
                 : '') +
               (parallelTrainLocal && parallelTrain
                 ? `; BatchNorm per thread: train ${parallelTrainLocal.toFixed(2)} img/s (sync costs ${(100 * (parallelTrainLocal / parallelTrain - 1)).toFixed(1)} %)`
+                : '') +
+              (onnxInfer != null
+                ? `; onnxruntime: infer ${onnxInfer.toFixed(2)} img/s, one image ${onnxLatencyMs?.toFixed(1)} ms`
                 : ''),
           );
         }
@@ -476,6 +507,19 @@ async function main(argv: readonly string[]): Promise<number | void> {
       return `| ${r.model} | ${r.size} | ${r.input} | ${f(r.trainImagesPerSecond)} | ${f(r.parallelTrainImagesPerSecond)} | ${f(r.inferAsTrainedImagesPerSecond)} | ${f(r.inferImagesPerSecond)} | ${f(r.parallelInferImagesPerSecond)} | ${f(r.trainGflops, 1)} (${f(r.trainPctPeak, 0)} %) | ${f(r.inferGflops, 1)} (${f(r.inferPctPeak, 0)} %) | ${f(r.torchTrainImagesPerSecond)} | ${f(r.torchInferImagesPerSecond)} | ${r.torchTrainImagesPerSecond && bestTrain ? f(bestTrain / r.torchTrainImagesPerSecond) : '–'} | ${r.torchInferImagesPerSecond && bestInfer ? f(bestInfer / r.torchInferImagesPerSecond) : '–'} |`;
     }),
     '',
+    ...(rows.some((r) => r.onnxInferImagesPerSecond != null)
+      ? [
+          `onnxruntime-node inference (the model exported to ONNX, ${workers} threads, the same weights and input), against patchfx's best and PyTorch's:`,
+          '',
+          '| model | size | input | onnxruntime img/s | onnxruntime ms, one image | patchfx infer img/s | PyTorch infer img/s | onnxruntime / PyTorch |',
+          '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+          ...rows.map(
+            (r) =>
+              `| ${r.model} | ${r.size} | ${r.input} | ${f(r.onnxInferImagesPerSecond)} | ${f(r.onnxLatencyMs, 1)} | ${f(Math.max(r.inferImagesPerSecond ?? 0, r.parallelInferImagesPerSecond ?? 0) || null)} | ${f(r.torchInferImagesPerSecond)} | ${r.onnxInferImagesPerSecond && r.torchInferImagesPerSecond ? f(r.onnxInferImagesPerSecond / r.torchInferImagesPerSecond) : '–'} |`,
+          ),
+          '',
+        ]
+      : []),
     ...(rows.some((r) => r.parallelTrainLocalImagesPerSecond != null)
       ? [
           `Synchronised BatchNorm (the default) against each thread's BatchNorm alone, train img/s on ${workers} threads: ` +
@@ -521,6 +565,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
 runMain(
   withSmoke('bench', main, {
     needs: 'folder',
-    args: (ws) => ['--out', join(ws.root, 'bench-results')],
+    args: (ws) => ['--out', join(ws.root, 'bench-results'), '--onnx'],
   }),
 );
