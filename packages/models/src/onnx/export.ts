@@ -84,7 +84,7 @@ class GraphWriter {
   readonly initializers: OnnxTensor[] = [];
   private readonly names = new Map<number, string>();
 
-  constructor(private readonly graph: LayerGraph) {
+  constructor(graph: LayerGraph) {
     this.names.set(graph.input, ONNX_IO_NAMES.input);
     this.names.set(graph.output, ONNX_IO_NAMES.output);
   }
