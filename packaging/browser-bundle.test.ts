@@ -141,6 +141,35 @@ describe('the main entry of @patchfx/models', () => {
   });
 });
 
+describe('@patchfx/models/onnx', () => {
+  // The exporter is browser-safe: a page can export a model to ONNX (protobufjs, no Node
+  // built-in); onnxruntime is an optional peer it imports only when asked to run a model.
+  test('bundles for the browser without Node built-ins', async () => {
+    const found: Array<{ spec: string; importer: string }> = [];
+    const result = await build({
+      stdin: {
+        contents:
+          "import { exportOnnx } from '@patchfx/models/onnx';\n" + 'globalThis.x = exportOnnx;\n',
+        resolveDir: consumer,
+        loader: 'js',
+      },
+      absWorkingDir: consumer,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      external: ['@tensorflow/*'],
+      plugins: [builtinRecorder(found)],
+    });
+    expect(found).toEqual([]);
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((i) => i.includes('@patchfx/models/dist/onnx.js'))).toBe(true);
+    expect(inputs.some((i) => i.includes('node_modules/protobufjs/'))).toBe(true);
+  });
+});
+
 describe('in headless Chromium', () => {
   let server: Server;
   let url = '';
