@@ -21,6 +21,7 @@ import {
   suggest,
   withSmoke,
   writeRunReport,
+  TEST_OPTIONS,
 } from '@patchfx/example-common';
 
 interface GroupEntry {
@@ -69,6 +70,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       },
       results_dir: { type: 'string', default: './results/', help: 'where results are written' },
       force_redo: { type: 'boolean', default: false, help: 'recompute up-to-date results' },
+      runtime: TEST_OPTIONS.runtime,
       backend: BACKEND_OPTION,
       smoke: SMOKE_OPTION,
     },
@@ -115,6 +117,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
       fake,
       '--results_dir',
       String(values.results_dir),
+      '--runtime',
+      String(values.runtime),
     ];
     if (values.force_redo) argv.push('--force_redo');
     const { options: opt, model } = resolveTestOptions(argv, {}, 'test-runs');
