@@ -25,6 +25,7 @@ const OWN_OPTIONS: Record<string, readonly string[]> = {
   convert: ['which_model_netD', 'out', 'overwrite'],
   demo: ['out', 'count', 'max_steps'],
   evaluate: Object.keys(TEST_OPTIONS),
+  'export-onnx': ['train_config', 'which_epoch', 'out', 'overwrite'],
   fidelity: ['seeds', 'test_pairs', 'synthetic', 'only', 'python', 'patchfx_args'],
   'model-info': ['which_model_netD', 'size', 'json'],
   patches: Object.keys(TEST_OPTIONS),
