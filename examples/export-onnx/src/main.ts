@@ -89,7 +89,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
       });
       preprocessingFrom = `${config} (the checkpoint records none)`;
     }
-    bytes = exportOnnx(model, { preprocessing });
+    bytes = exportOnnx(model, {
+      preprocessing,
+      ...(manifest.calibration ? { calibration: manifest.calibration } : {}),
+    });
     const patch = isPatchModel(metadata.config);
     mkdirSync(dirname(out), { recursive: true });
     // Atomically: a reader never sees a half-written file.

@@ -5,6 +5,7 @@ import { PATCHFX_VERSION } from '../detector/version.js';
 import { foldIntoKernel, mergePointwise } from '../fold/fold-weights.js';
 import { layerGraph, soleReader, type GraphNode, type LayerGraph } from '../fold/graph.js';
 import { asBatchNorm, asConv2d, asSeparableConv2d, isRelu, weightOf } from '../fold/recognise.js';
+import type { DetectorCalibration } from '../detector/decision.js';
 import { NORMALIZATION, type CheckpointPreprocessing } from '../io/checkpoint.js';
 import { MaxPool2d } from '../layers/max-pool2d.js';
 import { receptiveField } from '../receptive-field.js';
@@ -43,6 +44,8 @@ export const ONNX_METADATA_KEYS = Object.freeze({
   modelConfig: 'patchfx.model_config',
   /** JSON of the checkpoint's preprocessing (`loadSize`, `fineSize`, …), when given. */
   preprocessing: 'patchfx.preprocessing',
+  /** JSON of the checkpoint's calibration (`DetectorCalibration`), when given. */
+  calibration: 'patchfx.calibration',
 } as const);
 
 /** Per-call options of {@link exportOnnx}. */
@@ -53,6 +56,12 @@ export interface OnnxExportOptions {
    * @defaultValue none recorded; full-image models take the reference size of their backbone
    */
   readonly preprocessing?: CheckpointPreprocessing;
+  /**
+   * The checkpoint's calibration (its `manifest.calibration`), recorded in the file's metadata
+   * so that a detector loading the file decides as it would from the checkpoint.
+   * @defaultValue none recorded
+   */
+  readonly calibration?: DetectorCalibration;
 }
 
 const { FLOAT, INT, INTS } = ONNX_ATTRIBUTE_TYPES;
@@ -341,6 +350,7 @@ export function exportOnnx(model: LayersModel, options: OnnxExportOptions = {}):
   if (patch) metadata.push([K.receptiveField, JSON.stringify(receptiveField(model))]);
   metadata.push([K.modelConfig, JSON.stringify(meta.config)]);
   if (preprocessing) metadata.push([K.preprocessing, JSON.stringify(preprocessing)]);
+  if (options.calibration) metadata.push([K.calibration, JSON.stringify(options.calibration)]);
 
   return encodeModel({
     ir_version: ONNX_IR_VERSION,
