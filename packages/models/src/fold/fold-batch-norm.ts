@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { layerGraph, soleReader, type GraphNode, type LayerGraph } from './graph.js';
-import { asBatchNorm, asConv2d, asSeparableConv2d, isRelu } from './recognise.js';
+import { convFoldAt } from './conv-fold.js';
+import { layerGraph, type GraphNode, type LayerGraph } from './graph.js';
 import {
   foldedConvStep,
   foldedSeparableStep,
@@ -75,26 +75,21 @@ function foldAt(
   graph: LayerGraph,
   node: GraphNode,
   fuse: boolean,
-): { step: Step; absorbed: GraphNode[] } | null {
-  const conv = asConv2d(node.layer);
-  const sep = conv ? null : asSeparableConv2d(node.layer);
-  if (!conv && !sep) return null;
-  const bnNode = soleReader(graph, node);
-  const bn = bnNode && asBatchNorm(bnNode.layer);
-  if (!bnNode || !bn) return null;
-  const reluNode = fuse ? soleReader(graph, bnNode) : null;
-  const relu = reluNode && isRelu(reluNode.layer) ? reluNode : null;
+): { step: Step; absorbed: readonly GraphNode[] } | null {
+  const fold = convFoldAt(graph, node, { fuseRelu: fuse });
+  if (!fold?.bn) return null;
+  const { conv, bn, relu, absorbed } = fold;
   const activation: FusedActivation = relu ? 'relu' : 'linear';
-  const kernel = conv
-    ? foldedConvStep(conv, bn, activation)
-    : foldedSeparableStep(sep!, bn, activation);
-  const absorbed = relu ? [bnNode, relu] : [bnNode];
+  const kernel =
+    conv.kind === 'conv'
+      ? foldedConvStep(conv, bn.weights, activation)
+      : foldedSeparableStep(conv, bn.weights, activation);
   const step: Step = {
     ...kernel,
-    kind: conv ? 'conv' : 'separable',
+    kind: conv.kind,
     layers: [node, ...absorbed].map((n) => n.layer.name),
     inputs: node.inputs,
-    outputs: absorbed[absorbed.length - 1].outputs,
+    outputs: fold.outputs,
   };
   return { step, absorbed };
 }

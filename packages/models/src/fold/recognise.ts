@@ -46,6 +46,11 @@ export interface SeparableConv2dWeights extends ConvGeometry {
   readonly depthwise: tf.Tensor4D;
   /** `[1, 1, in, out]`. */
   readonly pointwise: tf.Tensor4D;
+  /**
+   * Whether the depthwise part is 1×1 without padding (the PixelBlocks of `longxception`): a
+   * per-channel scale, merged into the pointwise kernel when folding or exporting.
+   */
+  readonly pointwiseOnly: boolean;
 }
 
 /** A {@link Conv2d}'s geometry and weights, or `null` for any other (or an unbuilt) layer. */
@@ -63,9 +68,11 @@ export function asSeparableConv2d(layer: GraphLayer): SeparableConv2dWeights | n
   const depthwise = weightOf(layer, 'depthwise_kernel');
   const pointwise = weightOf(layer, 'pointwise_kernel');
   if (!depthwise || !pointwise) return null;
+  const g = geometry(layer);
   return {
-    ...geometry(layer),
+    ...g,
     strides: 1,
+    pointwiseOnly: g.kernelSize === 1 && g.padding === 0,
     depthwise: depthwise as tf.Tensor4D,
     pointwise: pointwise as tf.Tensor4D,
   };

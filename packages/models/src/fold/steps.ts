@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { foldIntoKernel, mergePointwise, type BatchNormWeights } from './fold-weights.js';
+import { foldedPointwise } from './conv-fold.js';
+import { foldIntoKernel, type BatchNormWeights } from './fold-weights.js';
 import type { GraphLayer } from './graph.js';
 import type { Conv2dWeights, SeparableConv2dWeights } from './recognise.js';
 
@@ -53,18 +54,10 @@ export function foldedSeparableStep(
   bn: BatchNormWeights,
   activation: FusedActivation,
 ): StepKernel {
-  const pointwiseOnly = sep.kernelSize === 1 && sep.padding === 0;
-  const pointwise = pointwiseOnly ? mergePointwise(sep.depthwise, sep.pointwise) : sep.pointwise;
-  let folded: ReturnType<typeof foldIntoKernel>;
-  try {
-    folded = foldIntoKernel(pointwise, null, bn);
-  } finally {
-    if (pointwiseOnly) pointwise.dispose();
-  }
-  const { kernel, bias } = folded;
+  const { kernel, bias } = foldedPointwise(sep, bn);
   const fusedPointwise = (y: tf.Tensor4D) =>
     tf.fused.conv2d({ x: y, filter: kernel, strides: 1, pad: 'valid', bias, activation });
-  if (pointwiseOnly)
+  if (sep.pointwiseOnly)
     return { weights: [kernel, bias], run: ([x]) => [fusedPointwise(x as tf.Tensor4D)] };
   // A reference of our own (shared data, no copy): the step keeps working if the model's
   // weights are later reassigned or disposed, as the folded ones do.

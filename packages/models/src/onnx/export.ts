@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { getModelMetadata } from '../build.js';
 import { PATCHFX_VERSION } from '../detector/version.js';
-import { foldIntoKernel, mergePointwise } from '../fold/fold-weights.js';
-import { layerGraph, soleReader, type GraphNode, type LayerGraph } from '../fold/graph.js';
-import { asBatchNorm, asConv2d, asSeparableConv2d, isRelu, weightOf } from '../fold/recognise.js';
+import { convFoldAt, foldedPointwise, pointwiseKernel } from '../fold/conv-fold.js';
+import { foldIntoKernel } from '../fold/fold-weights.js';
+import { layerGraph, type GraphNode, type LayerGraph } from '../fold/graph.js';
+import { asBatchNorm, isRelu, weightOf } from '../fold/recognise.js';
 import type { DetectorCalibration } from '../detector/decision.js';
 import { NORMALIZATION, type CheckpointPreprocessing } from '../io/checkpoint.js';
 import { MaxPool2d } from '../layers/max-pool2d.js';
@@ -167,50 +168,43 @@ class GraphWriter {
 /** tfjs's HWIO kernel `[k, k, in, out]` in ONNX's OIHW layout `[out, in, k, k]`. */
 const oihw = (kernel: tf.Tensor4D): tf.Tensor4D => tf.transpose(kernel, [3, 2, 0, 1]);
 
-/** The BatchNorm call that directly and alone follows `node`, if any (what is folded). */
-function followingBatchNorm(graph: LayerGraph, node: GraphNode) {
-  const bnNode = soleReader(graph, node);
-  const bn = bnNode && asBatchNorm(bnNode.layer);
-  return bnNode && bn ? { node: bnNode, weights: bn } : null;
-}
-
-/** Writes one layer call (and the BatchNorm it absorbs); returns the absorbed call, if any. */
-function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): GraphNode | null {
+/** Writes one layer call (and the BatchNorm it absorbs); returns the absorbed calls. */
+function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): readonly GraphNode[] {
   const { layer } = node;
   const name = layer.name;
-  const conv = asConv2d(layer);
-  const sep = conv ? null : asSeparableConv2d(layer);
-  if (conv || sep) {
-    const bn = followingBatchNorm(graph, node);
-    const last = bn ? bn.node : node;
+  // BatchNorms fold as in foldBatchNorm; ReLUs stay nodes of their own.
+  const fold = convFoldAt(graph, node, { fuseRelu: false });
+  if (fold) {
+    const { conv, absorbed } = fold;
+    const bn = fold.bn?.weights;
     const x = w.tensor(node.inputs[0]);
-    const out = w.tensor(last.outputs[0], last);
-    if (conv) {
+    const out = w.tensor(
+      fold.outputs[0],
+      absorbed.length > 0 ? absorbed[absorbed.length - 1] : node,
+    );
+    if (conv.kind === 'conv') {
       w.conv(
         name,
         x,
         out,
         () => {
-          const f = bn ? foldIntoKernel(conv.kernel, conv.bias, bn.weights) : conv;
+          const f = bn ? foldIntoKernel(conv.kernel, conv.bias, bn) : conv;
           return { kernel: oihw(f.kernel), bias: f.bias && tf.clone(f.bias) };
         },
         { kernel: conv.kernelSize, stride: conv.strides, pad: conv.padding },
       );
-      return bn?.node ?? null;
+      return absorbed;
     }
-    const s = sep!;
-    // A 1×1 depthwise part without padding is a per-channel scale: merged into the pointwise.
-    const pointwiseOnly = s.kernelSize === 1 && s.padding === 0;
     let y = x;
-    if (!pointwiseOnly) {
-      const channels = s.depthwise.shape[2];
+    if (!conv.pointwiseOnly) {
+      const channels = conv.depthwise.shape[2];
       // Depthwise [k, k, C, 1] → [C, 1, k, k] with group = C.
       y = w.conv(
         `${name}.depthwise`,
         x,
         `${name}.depthwise`,
-        () => ({ kernel: tf.transpose(s.depthwise, [2, 3, 0, 1]), bias: null }),
-        { kernel: s.kernelSize, stride: 1, pad: s.padding, group: channels },
+        () => ({ kernel: tf.transpose(conv.depthwise, [2, 3, 0, 1]), bias: null }),
+        { kernel: conv.kernelSize, stride: 1, pad: conv.padding, group: channels },
       );
     }
     w.conv(
@@ -218,15 +212,12 @@ function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): GraphNod
       y,
       out,
       () => {
-        const pointwise = pointwiseOnly ? mergePointwise(s.depthwise, s.pointwise) : s.pointwise;
-        const f = bn
-          ? foldIntoKernel(pointwise, null, bn.weights)
-          : { kernel: pointwise, bias: null };
+        const f = bn ? foldedPointwise(conv, bn) : { kernel: pointwiseKernel(conv), bias: null };
         return { kernel: oihw(f.kernel), bias: f.bias };
       },
       { kernel: 1, stride: 1, pad: 0 },
     );
-    return bn?.node ?? null;
+    return absorbed;
   }
 
   const x = node.inputs.map((id) => w.tensor(id));
@@ -276,7 +267,7 @@ function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): GraphNod
       `onnx export: layer '${name}' (${className}) has no ONNX mapping; exportOnnx takes the models buildPatchDiscriminator builds`,
     );
   }
-  return null;
+  return [];
 }
 
 /**
@@ -327,8 +318,7 @@ export function exportOnnx(model: LayersModel, options: OnnxExportOptions = {}):
   const absorbed = new Set<GraphNode>();
   for (const node of graph.nodes) {
     if (absorbed.has(node)) continue;
-    const taken = writeNode(writer, graph, node);
-    if (taken) absorbed.add(taken);
+    for (const taken of writeNode(writer, graph, node)) absorbed.add(taken);
   }
 
   const channels = model.inputs[0].shape[3] ?? 3;
