@@ -8,6 +8,7 @@ import { layerGraph, type GraphNode, type LayerGraph } from '../fold/graph.js';
 import { asBatchNorm, isRelu, weightOf } from '../fold/recognise.js';
 import type { DetectorCalibration } from '../detector/decision.js';
 import { NORMALIZATION, type CheckpointPreprocessing } from '../io/checkpoint.js';
+import { TFJS_TO_TORCH } from '../layout.js';
 import { MaxPool2d } from '../layers/max-pool2d.js';
 import { receptiveField } from '../receptive-field.js';
 import { isPatchModel, referenceSizes } from '../variants.js';
@@ -166,7 +167,7 @@ class GraphWriter {
 }
 
 /** tfjs's HWIO kernel `[k, k, in, out]` in ONNX's OIHW layout `[out, in, k, k]`. */
-const oihw = (kernel: tf.Tensor4D): tf.Tensor4D => tf.transpose(kernel, [3, 2, 0, 1]);
+const oihw = (kernel: tf.Tensor4D): tf.Tensor4D => tf.transpose(kernel, [...TFJS_TO_TORCH.conv]);
 
 /** Writes one layer call (and the BatchNorm it absorbs); returns the absorbed calls. */
 function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): readonly GraphNode[] {
@@ -203,7 +204,7 @@ function writeNode(w: GraphWriter, graph: LayerGraph, node: GraphNode): readonly
         `${name}.depthwise`,
         x,
         `${name}.depthwise`,
-        () => ({ kernel: tf.transpose(conv.depthwise, [2, 3, 0, 1]), bias: null }),
+        () => ({ kernel: tf.transpose(conv.depthwise, [...TFJS_TO_TORCH.depthwise]), bias: null }),
         { kernel: conv.kernelSize, stride: 1, pad: conv.padding, group: channels },
       );
     }

@@ -3,6 +3,7 @@
  * layouts (spec §1.3, §1.5, §11). Browser-safe; no tensors.
  */
 import type { LayersModel, LayerVariable } from '@tensorflow/tfjs-layers';
+import { invertPermutation, TORCH_TO_TFJS } from '../layout.js';
 import { RESNET_DEPTHS } from '../variants.js';
 
 /** How one patchfx weight is stored in a PyTorch state dict. */
@@ -32,7 +33,7 @@ const BN_NAMES: Readonly<Record<string, string>> = Object.freeze({
 
 /**
  * Lists every weight of a patchfx model with its PyTorch name, PyTorch shape and the axis
- * permutation between the two layouts (spec §11):
+ * permutation between the two layouts (spec §11, `TORCH_TO_TFJS`):
  * conv kernels OIHW → HWIO, depthwise `(C, 1, k, k)` → `(k, k, C, 1)` (PyTorch submodule
  * `conv1`), pointwise `(O, I, 1, 1)` → `(1, 1, I, O)` (submodule `pointwise`), Linear `(O, I)` →
  * `(I, O)`, BatchNorm `weight`/`bias`/`running_mean`/`running_var` → `gamma`/`beta`/
@@ -49,24 +50,25 @@ export function torchParams(model: LayersModel): TorchParam[] {
     const layer = full.slice(0, slash);
     const weight = full.slice(slash + 1);
     const shape = variable.shape as number[];
-    const param = (suffix: string, perm: number[]): TorchParam => ({
+    const param = (suffix: string, perm: readonly number[]): TorchParam => ({
       torchName: `${layer}.${suffix}`,
-      torchShape: perm.map((_, i) => shape[perm.indexOf(i)]),
+      torchShape: invertPermutation(perm).map((axis) => shape[axis]),
       perm,
       variable,
     });
-    if (weight in BN_NAMES) return param(BN_NAMES[weight], [0]);
+    const L = TORCH_TO_TFJS;
+    if (weight in BN_NAMES) return param(BN_NAMES[weight], L.vector);
     switch (weight) {
       case 'bias':
-        return param('bias', [0]);
+        return param('bias', L.vector);
       case 'kernel':
-        if (shape.length === 4) return param('weight', [2, 3, 1, 0]);
-        if (shape.length === 2) return param('weight', [1, 0]);
+        if (shape.length === 4) return param('weight', L.conv);
+        if (shape.length === 2) return param('weight', L.linear);
         break;
       case 'depthwise_kernel':
-        return param('conv1.weight', [2, 3, 0, 1]);
+        return param('conv1.weight', L.depthwise);
       case 'pointwise_kernel':
-        return param('pointwise.weight', [2, 3, 1, 0]);
+        return param('pointwise.weight', L.conv);
     }
     throw new Error(`patchfx weight '${full}' [${shape}] has no PyTorch counterpart`);
   });
