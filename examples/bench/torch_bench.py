@@ -1,19 +1,30 @@
 """PyTorch side of `npm run bench -- --torch`: the same models (defined from the spec in
-packages/models/test/fixtures/torch/generate_torch_fixtures.py), batch and timing protocol.
+packages/models/test/fixtures/torch/generate_torch_fixtures.py), weights, input, batch and timing
+protocol.
 
-Reads a JSON job list on stdin, prints one JSON result line per job. Run with Debian's
-/usr/bin/python3 (python3-torch)."""
+Reads a JSON job list on stdin, prints one JSON result line per job. A job names the model, size
+and batch, the repetitions (`infer_reps` at the batch, `one_reps` at one image, `train_reps`
+training steps; 0 skips), and optionally the files the bench wrote: `weights` (safetensors with
+the reference's state-dict names, from patchfx's encodeSafetensors), `input` (the batch, NCHW
+float32) and `output` (where to write the logits of the batch, NHWC float32, to compare with
+onnxruntime's). Inference is timed first, with the weights as given; training after. Threads:
+BENCH_TORCH_THREADS (default 2). Run with Debian's /usr/bin/python3 (python3-torch; safetensors
+is read here without the safetensors package)."""
 import json
 import os
 import statistics
+import struct
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'packages', 'models', 'test', 'fixtures', 'torch'))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from generate_torch_fixtures import resnet18_layer1, xception_patch  # noqa: E402
+
+DTYPES = {'F32': np.float32, 'I64': np.int64}
 
 
 def build(name):
@@ -24,6 +35,33 @@ def build(name):
     raise SystemExit(f'torch_bench: no PyTorch definition for {name}')
 
 
+def read_safetensors(path):
+    """A safetensors file as {name: tensor} (the format: u64 header length, JSON header, data)."""
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    out = {}
+    for name, t in header.items():
+        if name == '__metadata__':
+            continue
+        a, b = t['data_offsets']
+        arr = np.frombuffer(data[a:b], dtype=DTYPES[t['dtype']]).reshape(t['shape'])
+        out[name] = torch.from_numpy(arr.copy())
+    return out
+
+
+def timed(fn, reps):
+    fn()  # warm-up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main():
     jobs = json.load(sys.stdin)
     threads = int(os.environ.get('BENCH_TORCH_THREADS', '2'))
@@ -31,39 +69,46 @@ def main():
     torch.manual_seed(0)
     for job in jobs:
         net = build(job['model'])
+        if job.get('weights'):
+            net.load_state_dict(read_safetensors(job['weights']), strict=True)
+        n, size = job['batch'], job['size']
+        if job.get('input'):
+            x = torch.from_numpy(np.fromfile(job['input'], dtype=np.float32).reshape(n, 3, size, size))
+        else:
+            x = torch.rand(n, 3, size, size) * 2 - 1
         if job.get('channels_last'):
             net = net.to(memory_format=torch.channels_last)
-        n, size = job['batch'], job['size']
-        x = torch.rand(n, 3, size, size) * 2 - 1
-        if job.get('channels_last'):
             x = x.contiguous(memory_format=torch.channels_last)
         y = torch.cat([torch.ones(n // 2), torch.zeros(n - n // 2)]).long()
-        opt = torch.optim.Adam(net.parameters(), lr=0.001, betas=(0.9, 0.999))
-        loss_fn = torch.nn.CrossEntropyLoss()
+        res = {'model': job['model'], 'size': size, 'batch': n, 'threads': threads,
+               'channels_last': bool(job.get('channels_last')), 'output': job.get('output')}
 
-        def train_step():
-            net.train()
-            opt.zero_grad()
-            out = net(x)
-            h, w = out.shape[2], out.shape[3]
-            loss = loss_fn(out, y.view(n, 1, 1).expand(n, h, w))
-            loss.backward()
-            opt.step()
+        net.eval()
+        one = x[:1].clone()
+        with torch.no_grad():
+            logits = net(x)
+            res['output_max_abs'] = float(logits.abs().max())
+            if job.get('output'):
+                nhwc = logits.permute(0, 2, 3, 1) if logits.dim() == 4 else logits
+                nhwc.contiguous().numpy().astype(np.float32).tofile(job['output'])
+            res['infer_images_per_second'] = n / timed(lambda: net(x), job['infer_reps'])
+            res['infer_one_ms'] = 1000 * timed(lambda: net(one), job.get('one_reps', job['infer_reps']))
 
-        def infer():
-            net.eval()
-            with torch.no_grad():
-                net(x)
+        res['train_images_per_second'] = None
+        if job.get('train_reps', 0) > 0:
+            opt = torch.optim.Adam(net.parameters(), lr=0.001, betas=(0.9, 0.999))
+            loss_fn = torch.nn.CrossEntropyLoss()
 
-        res = {'model': job['model'], 'size': size, 'batch': n, 'threads': threads, 'channels_last': bool(job.get('channels_last'))}
-        for kind, fn, reps in (('train', train_step, job['train_reps']), ('infer', infer, job['infer_reps'])):
-            fn()  # warm-up
-            times = []
-            for _ in range(reps):
-                t0 = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - t0)
-            res[f'{kind}_images_per_second'] = n / statistics.median(times)
+            def train_step():
+                net.train()
+                opt.zero_grad()
+                out = net(x)
+                h, w = out.shape[2], out.shape[3]
+                loss = loss_fn(out, y.view(n, 1, 1).expand(n, h, w))
+                loss.backward()
+                opt.step()
+
+            res['train_images_per_second'] = n / timed(train_step, job['train_reps'])
         print(json.dumps(res), flush=True)
 
 

@@ -11,7 +11,7 @@
  *   npm run bench -- --smoke            # seconds (CI)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +31,7 @@ import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
 import { simdKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
 import { exportOnnx, OnnxModel } from '@patchfx/models/onnx';
+import { encodeSafetensors } from '@patchfx/models/torch';
 import {
   BACKEND_OPTION,
   parseOptions,
@@ -42,6 +43,13 @@ import {
   SMOKE_SIZES,
   withSmoke,
 } from '@patchfx/example-common';
+import {
+  BENCH_WEIGHTS,
+  initScaled,
+  magnitude,
+  WEIGHTS_NOTE,
+  type BenchWeights,
+} from './weights.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -74,6 +82,15 @@ interface Row {
   peakRssMb: number;
   torchTrainImagesPerSecond?: number;
   torchInferImagesPerSecond?: number;
+  /** PyTorch, one image per call, in milliseconds. */
+  torchLatencyMs?: number;
+  /** Largest |PyTorch logit − onnxruntime logit| over the batch: the same weights and input. */
+  torchOnnxMaxDiff?: number;
+  /** patchfx (BatchNorm folded), one image per call on one thread, in milliseconds. */
+  inferLatencyMs: number | null;
+  /** Largest |logit| of the folded model's output over the batch, and its count of subnormal floats. */
+  outputMaxAbs: number | null;
+  outputSubnormal: number | null;
   /** The model exported to ONNX, in onnxruntime-node on `workers` threads (`--onnx`). */
   onnxInferImagesPerSecond?: number | null;
   /** The same, one image per call: an app's latency, in milliseconds. */
@@ -189,6 +206,17 @@ async function main(argv: readonly string[]): Promise<number | void> {
         default: false,
         help: 'also time inference in onnxruntime-node (the model exported to ONNX; an optional peer) on --workers threads, at the batch and at one image',
       },
+      weights: {
+        type: 'string',
+        default: 'scaled',
+        choices: BENCH_WEIGHTS,
+        help: "weights timed, the same in every engine: 'scaled' (PyTorch's default initialisation; realistic activations) or 'reference' (xavier gain 0.02: subnormal activations deep in the network)",
+      },
+      infer_only: {
+        type: 'boolean',
+        default: false,
+        help: 'time inference only (no training steps): with --onnx --torch, the onnxruntime table in minutes',
+      },
       bn_cost: {
         type: 'boolean',
         default: false,
@@ -199,7 +227,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     },
     argv,
     'bench',
-    '[--models a,b] [--sizes 128,299] [--torch] [--program] [--workers N] [--smoke]',
+    '[--models a,b] [--sizes 128,299] [--weights scaled|reference] [--torch] [--onnx] [--infer_only] [--program] [--workers N] [--smoke]',
   );
   const smoke = Boolean(values.smoke);
   const backend = String(values.backend);
@@ -207,8 +235,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const models = smoke ? [SMOKE_SIZES.whichModelNetD] : (values.models as string[]);
   const batch = smoke ? SMOKE_SIZES.batchSize : Number(values.batch);
   const reps = smoke ? 1 : Number(values.reps);
+  const weights = String(values.weights) as BenchWeights;
+  const inferOnly = Boolean(values.infer_only);
+  // One image per call is quick: more repetitions for a steady median.
+  const oneReps = smoke ? 1 : Math.max(reps, 10);
   const peakN = smoke ? 256 : 1024;
   const peak = await matmulPeak(peakN);
+  say(`weights: ${weights}, ${WEIGHTS_NOTE[weights]}`);
   say(
     `backend ${tf.getBackend()} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores): matmul peak ${peak.toFixed(1)} GFLOP/s (${peakN}³, 1 thread)`,
   );
@@ -220,6 +253,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
       ? await createDataParallel({ workers, batchNorm: 'local' })
       : null;
   const rows: Row[] = [];
+  // What the PyTorch side gets (--torch): the same weights (safetensors) and input (NCHW float32).
+  const torchDir = values.torch ? mkdtempSync(join(tmpdir(), 'patchfx-bench-torch-')) : null;
+  const torchJobs: Array<Record<string, unknown>> = [];
+  // onnxruntime's logits (NHWC) of each row, compared with PyTorch's.
+  const onnxOutputs = new Map<Row, Float32Array>();
   try {
     const facesDev = resolve(HERE, '../../../../shared/faces-dev');
     let realDirs: { real: string; fake: string } | null = null;
@@ -248,6 +286,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
             .microBatch;
         const mb = plan(1);
         const mbParallel = parallel ? plan(workers) : null;
+        if (weights === 'scaled') initScaled(model, 0);
+        // Restored before each input, so that every inference timing sees the initial weights.
+        const initial = model.getWeights().map((w) => w.clone());
         const inputs: Array<['random' | 'real', Float32Array | null]> = [['random', null]];
         if (realDirs) inputs.push(['real', await realBatch(batch, size, realDirs)]);
         for (const [input, data] of inputs) {
@@ -262,19 +303,18 @@ async function main(argv: readonly string[]): Promise<number | void> {
           let train: number | null = null;
           let infer: number | null = null;
           let inferAsTrained: number | null = null;
+          let inferLatencyMs: number | null = null;
+          let output: { maxAbs: number; subnormal: number } | null = null;
           let parallelTrain: number | null = null;
           let parallelTrainLocal: number | null = null;
           let parallelInfer: number | null = null;
           let onnxInfer: number | null = null;
           let onnxLatencyMs: number | null = null;
+          let onnxOutput: Float32Array | null = null;
           try {
+            // Every engine infers with the weights as initialised: inference first, training after.
+            model.setWeights(initial);
             const cpuSlow = backend === 'cpu' && !smoke;
-            train =
-              batch /
-              (await time(
-                () => trainStep(model, opt, x, y, { microBatchSize: mb ?? undefined }),
-                cpuSlow ? 1 : reps,
-              ));
             const chunk = mb ?? batch;
             const inferWith = (predict: (x: tf.Tensor4D) => tf.Tensor) => async () => {
               for (let s = 0; s < batch; s += chunk) {
@@ -300,6 +340,24 @@ async function main(argv: readonly string[]): Promise<number | void> {
                   inferWith((v) => folded.predict(v)),
                   cpuSlow ? 1 : reps,
                 ));
+              const logits = tf.tidy(() => folded.predict(x));
+              output = magnitude((await logits.data()) as Float32Array);
+              logits.dispose();
+              const one = tf.slice(x, [0, 0, 0, 0], [1, size, size, 3]);
+              try {
+                inferLatencyMs =
+                  1000 *
+                  (await time(
+                    async () => {
+                      const out = folded.predict(one);
+                      await out.data();
+                      out.dispose();
+                    },
+                    cpuSlow ? 1 : oneReps,
+                  ));
+              } finally {
+                one.dispose();
+              }
             } finally {
               folded.dispose();
             }
@@ -308,17 +366,56 @@ async function main(argv: readonly string[]): Promise<number | void> {
               const onnx = await OnnxModel.create(exportOnnx(model), { threads: workers });
               try {
                 const xs = (await x.data()) as Float32Array;
+                onnxOutput = (await onnx.predictAsync(xs, [batch, size, size, 3])).data;
                 onnxInfer =
                   batch /
                   (await time(() => onnx.predictAsync(xs, [batch, size, size, 3]), reps, true));
                 const one = xs.subarray(0, size * size * 3);
                 onnxLatencyMs =
-                  1000 * (await time(() => onnx.predictAsync(one, [1, size, size, 3]), reps, true));
+                  1000 *
+                  (await time(() => onnx.predictAsync(one, [1, size, size, 3]), oneReps, true));
               } finally {
                 await onnx.dispose();
               }
             }
+            if (torchDir && input === 'random') {
+              // PyTorch gets these weights and this input (NCHW), before any training step.
+              const tag = `${name}-${size}`;
+              const file = (kind: string) => join(torchDir, `${tag}.${kind}`);
+              writeFileSync(file('safetensors'), await encodeSafetensors(model));
+              const nchw = tf.transpose(x, [0, 3, 1, 2]);
+              writeFileSync(file('input.f32'), (await nchw.data()) as Float32Array);
+              nchw.dispose();
+              torchJobs.push({
+                model: name,
+                size,
+                batch,
+                train_reps: inferOnly ? 0 : reps,
+                infer_reps: reps,
+                one_reps: oneReps,
+                weights: file('safetensors'),
+                input: file('input.f32'),
+                output: file('output.f32'),
+              });
+            }
             if (parallel) {
+              parallelInfer =
+                batch /
+                (await time(
+                  async () => (await parallel.predict(model, x, { batchSize: chunk })).dispose(),
+                  cpuSlow ? 1 : reps,
+                  !cpuSlow,
+                ));
+            }
+            if (!inferOnly) {
+              train =
+                batch /
+                (await time(
+                  () => trainStep(model, opt, x, y, { microBatchSize: mb ?? undefined }),
+                  cpuSlow ? 1 : reps,
+                ));
+            }
+            if (parallel && !inferOnly) {
               // The same step (same micro-batches), divided among the threads.
               parallelTrain =
                 batch /
@@ -342,13 +439,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
                     !cpuSlow,
                   ));
               }
-              parallelInfer =
-                batch /
-                (await time(
-                  async () => (await parallel.predict(model, x, { batchSize: chunk })).dispose(),
-                  cpuSlow ? 1 : reps,
-                  !cpuSlow,
-                ));
             }
           } finally {
             tf.dispose([x, y]);
@@ -369,6 +459,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
             ...(parallelLocal && { parallelTrainLocalImagesPerSecond: parallelTrainLocal }),
             parallelInferImagesPerSecond: parallelInfer,
             ...(values.onnx && { onnxInferImagesPerSecond: onnxInfer, onnxLatencyMs }),
+            inferLatencyMs,
+            outputMaxAbs: output?.maxAbs ?? null,
+            outputSubnormal: output?.subnormal ?? null,
             trainGflops: train && (3 * flops * train) / 1e9,
             inferGflops: infer && (flops * infer) / 1e9,
             trainPctPeak: train && (100 * (3 * flops * train)) / 1e9 / peak,
@@ -377,8 +470,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
             peakRssMb: process.resourceUsage().maxRSS / 1024,
           };
           rows.push(row);
+          if (onnxOutput) onnxOutputs.set(row, onnxOutput);
           say(
-            `${name} @${size} (${input}): train ${train?.toFixed(2)} img/s, infer ${infer?.toFixed(2)} img/s (as trained ${inferAsTrained?.toFixed(2)}), ${row.trainGflops?.toFixed(1)} / ${row.inferGflops?.toFixed(1)} GFLOP/s` +
+            `${name} @${size} (${input}): train ${train?.toFixed(2)} img/s, infer ${infer?.toFixed(2)} img/s (as trained ${inferAsTrained?.toFixed(2)}), one image ${inferLatencyMs?.toFixed(1)} ms, ${row.trainGflops?.toFixed(1)} / ${row.inferGflops?.toFixed(1)} GFLOP/s; output max |logit| ${output?.maxAbs.toPrecision(3)} (${output?.subnormal} subnormal)` +
               (parallel
                 ? `; ${workers} threads: train ${parallelTrain?.toFixed(2)} img/s, infer ${parallelInfer?.toFixed(2)} img/s`
                 : '') +
@@ -390,42 +484,49 @@ async function main(argv: readonly string[]): Promise<number | void> {
                 : ''),
           );
         }
+        tf.dispose(initial);
         model.dispose();
       }
     }
   } finally {
     await Promise.all([parallel?.dispose(), parallelLocal?.dispose()]);
   }
-  if (values.torch) {
-    const jobs = rows
-      .filter((r) => r.input === 'random')
-      .map((r) => ({
-        model: r.model,
-        size: r.size,
-        batch: r.batch,
-        train_reps: reps,
-        infer_reps: reps,
-      }));
-    const py = spawnSync('/usr/bin/python3', [join(HERE, '..', 'torch_bench.py')], {
-      input: JSON.stringify(jobs),
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    if (py.status !== 0)
-      throw new Error(
-        `PyTorch bench failed (is python3-torch installed? apt-get install python3-torch): ${py.stderr.slice(-500)}`,
-      );
-    for (const line of py.stdout.trim().split('\n')) {
-      const t = JSON.parse(line) as {
-        model: string;
-        size: number;
-        train_images_per_second: number;
-        infer_images_per_second: number;
-      };
-      for (const r of rows.filter((q) => q.model === t.model && q.size === t.size)) {
-        r.torchTrainImagesPerSecond = t.train_images_per_second;
-        r.torchInferImagesPerSecond = t.infer_images_per_second;
+  if (torchDir) {
+    try {
+      const py = spawnSync('/usr/bin/python3', [join(HERE, '..', 'torch_bench.py')], {
+        input: JSON.stringify(torchJobs),
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+        // The same threads as onnxruntime and patchfx's data-parallel timings.
+        env: { ...process.env, BENCH_TORCH_THREADS: String(workers) },
+      });
+      if (py.status !== 0)
+        throw new Error(
+          `PyTorch bench failed (is python3-torch installed? apt-get install python3-torch): ${py.stderr.slice(-500)}`,
+        );
+      for (const line of py.stdout.trim().split('\n')) {
+        const t = JSON.parse(line) as {
+          model: string;
+          size: number;
+          output: string;
+          train_images_per_second: number | null;
+          infer_images_per_second: number;
+          infer_one_ms: number;
+        };
+        // PyTorch's logits (NHWC, as patchfx's), of the same weights and input.
+        const logits = new Float32Array(readFileSync(t.output).buffer.slice(0));
+        for (const r of rows.filter((q) => q.model === t.model && q.size === t.size)) {
+          if (t.train_images_per_second != null)
+            r.torchTrainImagesPerSecond = t.train_images_per_second;
+          r.torchInferImagesPerSecond = t.infer_images_per_second;
+          r.torchLatencyMs = t.infer_one_ms;
+          const o = r.input === 'random' ? onnxOutputs.get(r) : undefined;
+          if (o && o.length === logits.length)
+            r.torchOnnxMaxDiff = o.reduce((m, v, i) => Math.max(m, Math.abs(v - logits[i])), 0);
+        }
       }
+    } finally {
+      rmSync(torchDir, { recursive: true, force: true });
     }
   }
   let program: {
@@ -494,7 +595,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   }
   const f = (v: number | null | undefined, d = 2) => (v == null ? '–' : v.toFixed(d));
   const table = [
-    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (SIMD kernels ${simdKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Batch ${batch}, median of ${reps}. Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on 2 threads.`,
+    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (SIMD kernels ${simdKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Weights: ${weights}, ${WEIGHTS_NOTE[weights]}; every engine infers with them as initialised (before any training step). Batch ${batch}, median of ${reps} (one image: of ${oneReps}). Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on 2 threads.`,
     '',
     `| model | size | input | train img/s | train img/s, ${workers} threads | infer img/s as trained | infer img/s | infer img/s, ${workers} threads | train GFLOP/s (% peak) | infer GFLOP/s (% peak) | PyTorch train img/s | PyTorch infer img/s | train ratio | infer ratio |`,
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -509,14 +610,25 @@ async function main(argv: readonly string[]): Promise<number | void> {
     '',
     ...(rows.some((r) => r.onnxInferImagesPerSecond != null)
       ? [
-          `onnxruntime-node inference (the model exported to ONNX, ${workers} threads, the same weights and input), against patchfx's best and PyTorch's:`,
+          `Inference, ${weights} weights: onnxruntime-node (the model exported to ONNX, ${workers} intra-op threads), patchfx ${backend} (BatchNorm folded; at batch ${batch} its best of one thread and ${workers}, at batch 1 one thread) and PyTorch (${workers} threads), the same weights and input in one run. Batch 1 is an app's latency (ms/img). Max |logit|: the size of the outputs (subnormal-free when well above 1e-30); onnxruntime − PyTorch: the largest logit difference at batch ${batch}, which shows the two ran the same weights.`,
           '',
-          '| model | size | input | onnxruntime img/s | onnxruntime ms, one image | patchfx infer img/s | PyTorch infer img/s | onnxruntime / PyTorch |',
-          '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-          ...rows.map(
-            (r) =>
-              `| ${r.model} | ${r.size} | ${r.input} | ${f(r.onnxInferImagesPerSecond)} | ${f(r.onnxLatencyMs, 1)} | ${f(Math.max(r.inferImagesPerSecond ?? 0, r.parallelInferImagesPerSecond ?? 0) || null)} | ${f(r.torchInferImagesPerSecond)} | ${r.onnxInferImagesPerSecond && r.torchInferImagesPerSecond ? f(r.onnxInferImagesPerSecond / r.torchInferImagesPerSecond) : '–'} |`,
-          ),
+          `| model | size | input | batch | onnxruntime img/s | onnxruntime ms/img | patchfx ${backend} img/s | PyTorch img/s | onnxruntime / PyTorch | max \\|logit\\| | \\|onnxruntime − PyTorch\\| |`,
+          '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...rows.flatMap((r) => {
+            const perSecond = (ms: number | null | undefined) => (ms ? 1000 / ms : null);
+            const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+              a && b ? f(a / b) : '–';
+            const patchfxBatch =
+              Math.max(r.inferImagesPerSecond ?? 0, r.parallelInferImagesPerSecond ?? 0) || null;
+            const onnxOne = perSecond(r.onnxLatencyMs);
+            const torchOne = perSecond(r.torchLatencyMs);
+            const size = `${r.model} | ${r.size} | ${r.input}`;
+            const tail = `${r.outputMaxAbs == null ? '–' : r.outputMaxAbs.toPrecision(3)} | ${r.torchOnnxMaxDiff == null ? '–' : r.torchOnnxMaxDiff.toExponential(1)}`;
+            return [
+              `| ${size} | ${r.batch} | ${f(r.onnxInferImagesPerSecond)} | ${f(r.onnxInferImagesPerSecond ? 1000 / r.onnxInferImagesPerSecond : null)} | ${f(patchfxBatch)} | ${f(r.torchInferImagesPerSecond)} | ${ratio(r.onnxInferImagesPerSecond, r.torchInferImagesPerSecond)} | ${tail} |`,
+              `| ${size} | 1 | ${f(onnxOne)} | ${f(r.onnxLatencyMs)} | ${f(perSecond(r.inferLatencyMs))} | ${f(torchOne)} | ${ratio(onnxOne, torchOne)} | ${tail} |`,
+            ];
+          }),
           '',
         ]
       : []),
@@ -549,6 +661,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       {
         machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
         backend,
+        weights,
         workers,
         peakGflops: peak,
         rows,
