@@ -1,13 +1,7 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
+import { writeFileAtomic } from '@patchfx/data/node';
 
 /** Appends JSON lines (one object per line) to a file; creates the folder. */
 export function jsonlWriter(path: string): (record: Record<string, unknown>) => void {
@@ -93,9 +87,7 @@ export function truncateTrainingLog(path: string, at: { epoch: number; step: num
   // A line cut by a kill would swallow the next record appended to it: rewrite then too.
   const cut = !text.endsWith('\n');
   if (keep.length === records.length && !cut) return 0;
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  renameSync(tmp, path);
+  writeFileAtomic(path, keep.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return records.length - keep.length;
 }
 

@@ -4,7 +4,7 @@
  *
  *   npm run export-onnx -- --train_config checkpoints/<name>/opt.yml --which_epoch bestval --out model.onnx
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   BACKEND_OPTION,
@@ -19,6 +19,7 @@ import {
   withSmoke,
   type OptionSpecs,
 } from '@patchfx/example-common';
+import { writeFileAtomic } from '@patchfx/data/node';
 import { checkpointPreprocessing, isPatchModel, referenceSizes } from '@patchfx/models';
 import { loadCheckpoint } from '@patchfx/models/node';
 import { exportOnnx, ONNX_IO_NAMES, ONNX_OPSET } from '@patchfx/models/onnx';
@@ -94,16 +95,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
       ...(manifest.calibration ? { calibration: manifest.calibration } : {}),
     });
     const patch = isPatchModel(metadata.config);
-    mkdirSync(dirname(out), { recursive: true });
     // Atomically: a reader never sees a half-written file.
-    const tmp = `${out}.tmp-${process.pid}`;
-    try {
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, out);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
+    writeFileAtomic(out, bytes);
     const side = patch ? 'height, width' : `${preprocessing.fineSize}, ${preprocessing.fineSize}`;
     say(`model:  ${metadata.whichModelNetD} (${source})`);
     say(`input:  ${ONNX_IO_NAMES.input} float32 [batch, 3, ${side}] NCHW, RGB in [-1, 1]`);

@@ -1,7 +1,7 @@
 /**
  * Node-only parts of `@patchfx/data`: image files and folders, the JPEG codec's WebAssembly
  * from `node_modules`, worker-thread batch loading (and starting a package's worker thread from
- * sources or `dist/`) and file audits. Imports `node:*`.
+ * sources or `dist/`), file audits and atomic file writes. Imports `node:*`.
  */
 export { initNodeCodecs, loadImageFile, readImageFile } from './codecs.js';
 export {
@@ -21,3 +21,4 @@ export {
 } from './loader.js';
 export { auditFiles, type AuditFilesOptions } from './audit-files.js';
 export { startWorker, workerScriptBeside, type WorkerScript } from './worker-thread.js';
+export { writeFileAtomic } from './write-file-atomic.js';

@@ -1,17 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@patchfx/data/node';
 import { renderLightbox, type LightboxOptions } from '../html/lightbox.js';
 import { decodeNpy, encodeNpy, type NpyArray } from '../npy.js';
 import type { PixelImage, PixelImageInput } from '../types.js';
 import { decodePng, type DecodePngOptions, encodePng, type EncodePngOptions } from './png.js';
-
-/** Writes `bytes` atomically: to a temporary sibling first, then renamed over `path`. */
-function writeAtomic(path: string, bytes: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
-}
 
 /**
  * Writes an image as a compressed PNG file ({@link encodePng}), creating parent folders.
@@ -26,7 +19,7 @@ export function writePng(
   image: PixelImageInput,
   options: EncodePngOptions = {},
 ): void {
-  writeAtomic(path, encodePng(image, options));
+  writeFileAtomic(path, encodePng(image, options));
 }
 
 /**
@@ -49,7 +42,7 @@ export function readPng(path: string, options: DecodePngOptions = {}): PixelImag
  * @throws If the array is malformed or the file cannot be written.
  */
 export function writeNpy(path: string, array: NpyArray): void {
-  writeAtomic(path, encodeNpy(array));
+  writeFileAtomic(path, encodeNpy(array));
 }
 
 /**
@@ -97,6 +90,6 @@ export function writeLightbox(dir: string, options: WriteLightboxOptions = {}): 
     .filter((name) => LIGHTBOX_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const path = join(dir, options.fileName ?? '+lightbox.html');
-  writeAtomic(path, renderLightbox(files, { ...options, title: options.title ?? dir }));
+  writeFileAtomic(path, renderLightbox(files, { ...options, title: options.title ?? dir }));
   return path;
 }
