@@ -9,7 +9,8 @@ import {
   type InitType,
   type ModelConfig,
 } from '@patchfx/models';
-import { ONNXRUNTIME_VERSION, RUNTIMES } from '@patchfx/models/onnx';
+// From evaluate, not onnx: its exporter would load protobufjs at every program's start-up.
+import { ONNXRUNTIME_VERSION, RUNTIMES } from '@patchfx/models/evaluate';
 import { AVERAGE_MODES } from '@patchfx/metrics';
 import { BACKEND_OPTION } from './run.js';
 import type { OptionSpecs, Options } from './options.js';

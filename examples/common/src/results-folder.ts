@@ -14,8 +14,7 @@ import {
   type MetricsReport,
 } from '@patchfx/metrics';
 import type { ModelConfig } from '@patchfx/models';
-import { parseRuntime } from '@patchfx/models/onnx';
-import { evaluateFolders } from '@patchfx/models/evaluate';
+import { evaluateFolders, parseRuntime } from '@patchfx/models/evaluate';
 import { renderPrCurve } from '@patchfx/viz';
 import { writeNpy } from '@patchfx/viz/node';
 import { say } from './log.js';

@@ -6,8 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { isPatchModel } from '@patchfx/models';
-import { parseRuntime } from '@patchfx/models/onnx';
-import { collectTopPatches } from '@patchfx/models/evaluate';
+import { collectTopPatches, parseRuntime } from '@patchfx/models/evaluate';
 import {
   resolvePartition,
   resolveTestOptions,

@@ -7,7 +7,6 @@ import { discoverImages } from '@patchfx/data/node';
 import { getModelMetadata } from '../build.js';
 import { foldBatchNorm, type FoldedModel } from '../fold/fold-batch-norm.js';
 import { loadCheckpoint } from '../node/checkpoint.js';
-import { exportOnnx } from '../onnx/export.js';
 import {
   OnnxModel,
   RUNTIMES,
@@ -113,8 +112,11 @@ export async function withFolderPair<T>(
   let onnx: OnnxModel | null = null;
   try {
     const { whichModelNetD, config } = getModelMetadata(model);
-    if (runtime === 'onnx') onnx = await OnnxModel.create(exportOnnx(model), options.onnx);
-    else folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
+    if (runtime === 'onnx') {
+      // Imported here: the exporter's protobufjs loads only when the onnx runtime is used.
+      const { exportOnnx } = await import('../onnx/export.js');
+      onnx = await OnnxModel.create(exportOnnx(model), options.onnx);
+    } else folded = options.foldBatchNorm === false ? null : foldBatchNorm(model);
     return await run({
       realFiles: real.files,
       fakeFiles: fake.files,

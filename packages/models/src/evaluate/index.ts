@@ -5,7 +5,9 @@
  * - `predict.ts`: {@link predictFiles} runs a model over image files (the evaluation transform),
  *   keeping each image's logits; {@link softmaxPair} and {@link probabilityMap} turn logits into
  *   probabilities.
- * - `folder-pair.ts`: the options both pipelines share (two folders, a model, how it runs).
+ * - `folder-pair.ts`: the options both pipelines share (two folders, a model, how it runs:
+ *   {@link RUNTIMES}, {@link parseRuntime}, re-exported from `@patchfx/models/onnx` without its
+ *   exporter, so a program choosing its runtime does not load protobufjs).
  * - `evaluate-folders.ts`: {@link evaluateFolders} evaluates a checkpoint or a model on a real
  *   and a fake folder (the reference's test.py): scores under every aggregation mode, metrics.
  * - `top-patches.ts`: {@link collectTopPatches} collects the most predictive patches of each
@@ -25,6 +27,7 @@ export {
   type Predictor,
 } from './predict.js';
 export type { FolderPairOptions } from './folder-pair.js';
+export { ONNXRUNTIME_VERSION, parseRuntime, RUNTIMES, type Runtime } from '../onnx/runtime.js';
 export {
   evaluateFolders,
   type EvaluateFoldersOptions,

@@ -1,0 +1,39 @@
+/**
+ * What a program loads at start-up: the shared plumbing of `@patchfx/example-common` (options,
+ * `--runtime`, results folders) does not load the ONNX exporter's protobufjs, which only
+ * `--runtime onnx` and export-onnx need.
+ */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { describe, expect, test } from 'vitest';
+import { ROOT } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+
+// protobufjs is CommonJS: once imported (from ESM too) its files are in require.cache.
+const SCRIPT = `
+const req = (await import('node:module')).createRequire(import.meta.url);
+const loaded = () => Object.keys(req.cache).some((k) => k.includes('protobufjs'));
+await import('@patchfx/example-common');
+const before = loaded();
+await import('@patchfx/models/onnx');
+console.log(JSON.stringify({ before, after: loaded() }));
+`;
+
+describe('program start-up', () => {
+  test('@patchfx/example-common does not load protobufjs; @patchfx/models/onnx does', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--conditions=@patchfx/source',
+        '--import',
+        require.resolve('tsx'),
+        '--input-type=module',
+        '-e',
+        SCRIPT,
+      ],
+      { cwd: `${ROOT}/examples/common`, encoding: 'utf8' },
+    );
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ before: false, after: true });
+  });
+});
