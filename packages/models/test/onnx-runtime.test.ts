@@ -5,7 +5,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodePng } from '@patchfx/data';
@@ -14,6 +13,7 @@ import { buildPatchDiscriminator } from '../src/index.js';
 import { collectTopPatches, evaluateFolders } from '../src/evaluate/index.js';
 import { exportOnnx, OnnxModel, parseRuntime } from '../src/onnx/index.js';
 import { importOptionalPeer, MissingPeerError } from '../src/internal/optional-peer.js';
+import { realisticWeights } from './helpers/realistic-weights.js';
 
 const SIZE = 32;
 const tmp = makeTempDir();
@@ -37,28 +37,6 @@ function writeImages(dir: string, fake: boolean): void {
       encodePng({ data, width: SIZE, height: SIZE, channels: 3 }),
     );
   }
-}
-
-/**
- * Weights at a realistic scale: the reference's xavier(gain 0.02) start gives activations near
- * 1e-10 deep in the net, where float rounding says nothing. Kernels scaled to unit-ish gain and
- * BatchNorm statistics made non-trivial, so folding and every layer matter.
- */
-function realisticWeights(model: LayersModel): void {
-  model.weights.forEach((w, i) => {
-    const v = w.read();
-    const name = w.name;
-    const next = tf.tidy(() => {
-      if (/moving_variance$/.test(name)) return tf.randomUniform(v.shape, 0.5, 2, 'float32', i);
-      if (/moving_mean$/.test(name)) return tf.randomUniform(v.shape, -0.2, 0.2, 'float32', i);
-      if (/gamma$/.test(name)) return tf.randomUniform(v.shape, 0.8, 1.2, 'float32', i);
-      if (/beta$|bias$/.test(name)) return tf.randomUniform(v.shape, -0.1, 0.1, 'float32', i);
-      const fanIn = v.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      return tf.randomNormal(v.shape, 0, Math.sqrt(2 / Math.max(1, fanIn)), 'float32', i);
-    });
-    w.write(next);
-    next.dispose();
-  });
 }
 
 let model: LayersModel;

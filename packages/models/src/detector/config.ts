@@ -187,7 +187,10 @@ async function readOptYml(
  */
 export async function resolveDetectorSizes(
   config: Pick<DetectorConfig, 'loadSize' | 'fineSize'>,
-  checkpoint: Pick<LoadedCheckpoint, 'manifest' | 'metadata'>,
+  checkpoint: {
+    readonly manifest: { readonly preprocessing?: CheckpointPreprocessing };
+    readonly metadata: LoadedCheckpoint['metadata'];
+  },
   read: CheckpointReader | null,
   where: string | null,
   onWarning: OnWarning,
@@ -224,11 +227,14 @@ export async function resolveDetectorSizes(
     sizes.sizeSource === 'opt.yml'
       ? `the ${yml.file === 'opt.yml' ? 'opt.yml in the folder' : 'opt.yml of the run folder above it'}`
       : `the reference size of ${modelName(model)} (opt.yml not found)`;
-  const what = where ? `checkpoint '${where}'` : 'the model';
+  const onnx = where?.toLowerCase().endsWith('.onnx') ?? false;
+  const what = where ? `${onnx ? 'ONNX file' : 'checkpoint'} '${where}'` : 'the model';
   onWarning(
-    `${what} does not record its preprocessing (saved by an older patchfx, or a bare model.json): ` +
+    `${what} does not record its preprocessing (${onnx ? 'exported without it' : 'saved by an older patchfx, or a bare model.json'}): ` +
       `assumed loadSize ${sizes.loadSize}, fineSize ${sizes.fineSize} from ${from}. ` +
-      'If the model was trained at another size, pass loadSize/fineSize; re-save it with saveCheckpoint(dir, { model, preprocessing }) to record it.',
+      (onnx
+        ? 'If the model was trained at another size, pass loadSize/fineSize; export it with `npm run export-onnx` to record it.'
+        : 'If the model was trained at another size, pass loadSize/fineSize; re-save it with saveCheckpoint(dir, { model, preprocessing }) to record it.'),
   );
   return sizes;
 }

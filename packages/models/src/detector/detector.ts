@@ -8,6 +8,7 @@ import { normalizeImage, type RgbImage } from '@patchfx/data';
 import { aggregatePredictions } from '@patchfx/metrics';
 import { METADATA_KEY, type ModelMetadata } from '../build.js';
 import {
+  checkpointPreprocessing,
   decodeCheckpoint,
   type CheckpointReader,
   type LoadedCheckpoint,
@@ -20,6 +21,8 @@ import {
   receptiveField,
   type ReceptiveField,
 } from '../receptive-field.js';
+import type { OnnxModel, OnnxModelInfo, OnnxModelOptions } from '../onnx/index.js';
+import { parseRuntime, type Runtime } from '../onnx/runtime.js';
 import { isPatchModel } from '../variants.js';
 import {
   chooseCalibration,
@@ -56,13 +59,22 @@ import type {
   ProbabilityMap,
 } from './types.js';
 
-/** Where a detector comes from. */
+/** Where a detector comes from (see {@link loadDetector}). */
 export type DetectorSource =
   | string
   | URL
   | { readonly read: CheckpointReader; readonly where: string }
   | LoadedCheckpoint
-  | tf.io.IOHandler;
+  | tf.io.IOHandler
+  | { readonly onnx: Uint8Array; readonly where?: string };
+
+/** An exported ONNX file and what its metadata records, ready for a {@link Detector}. */
+export interface LoadedOnnxModel {
+  /** The file's bytes. */
+  readonly bytes: Uint8Array;
+  /** What the file records (`readOnnxInfo` of `@patchfx/models/onnx`). */
+  readonly info: OnnxModelInfo;
+}
 
 /** Options of {@link loadDetector}: a {@link DetectorConfig} plus how to reach files. */
 export interface LoadDetectorOptions extends Partial<DetectorConfig> {
@@ -76,6 +88,20 @@ export interface LoadDetectorOptions extends Partial<DetectorConfig> {
    * @defaultValue console.warn
    */
   readonly onWarning?: OnWarning;
+  /**
+   * Where the model runs: `'tfjs'` (the checkpoint's model on the tfjs backend), or `'onnx'`
+   * (onnxruntime, an optional peer: a checkpoint is exported to ONNX in memory, an `.onnx`
+   * file runs as it is). Scores agree within float rounding (patch maps within 1e-4).
+   * @defaultValue `'onnx'` for `.onnx` sources, else `'tfjs'`
+   */
+  readonly runtime?: Runtime;
+  /**
+   * onnxruntime settings for the `'onnx'` runtime: the module (a bundled browser app imports
+   * `onnxruntime-web` itself and passes it as `runtime`), threads, execution providers
+   * (e.g. `['webgpu', 'wasm']`).
+   * @defaultValue onnxruntime-node, else onnxruntime-web, with onnxruntime's defaults
+   */
+  readonly onnx?: OnnxModelOptions;
 }
 
 /** What the {@link Detector} constructor takes besides the checkpoint. */
@@ -85,6 +111,11 @@ export interface DetectorInit {
   /** The checkpoint's path or URL, for reports and messages. */
   readonly source: string | null;
   readonly readFile?: ReadFile;
+  /**
+   * An onnxruntime session of the model (`OnnxModel.create`): when given, it scores instead of
+   * the tfjs model, and the detector owns it. Required for a {@link LoadedOnnxModel}.
+   */
+  readonly onnx?: OnnxModel;
 }
 
 interface Run {
@@ -106,9 +137,12 @@ export class Detector {
   /**
    * The model as loaded: what is saved, hashed and measured. Owned by the detector. With
    * `foldBatchNorm` (the default) scores come from a folded copy made at construction, so later
-   * changes to this model's weights do not reach them.
+   * changes to this model's weights do not reach them. `null` for a detector of an `.onnx`
+   * file, which has no tfjs model.
    */
-  readonly model: LayersModel;
+  readonly model: LayersModel | null;
+  /** Where scores are computed: `'tfjs'`, or `'onnx'` (onnxruntime). */
+  readonly runtime: Runtime;
   /** The model's patchfx metadata (name, construction config). */
   readonly metadata: ModelMetadata;
   /** The settings in force (the calibration may change: see {@link Detector.decision}). */
@@ -122,6 +156,11 @@ export class Detector {
   private readonly readFile?: ReadFile;
   /** The model with BatchNorm folded (config `foldBatchNorm`), or `null`: `model` runs as is. */
   private readonly folded: FoldedModel | null;
+  /** The onnxruntime session, for the `'onnx'` runtime. */
+  private readonly onnx: OnnxModel | null;
+  /** The `.onnx` file's bytes when there is no tfjs model (for {@link weightsSha256}). */
+  private readonly onnxBytes: Uint8Array | null;
+  private readonly rf: ReceptiveField | null;
   private band: DecisionBand;
   private hash?: Promise<string>;
   private disposed = false;
@@ -132,16 +171,31 @@ export class Detector {
    *
    * @throws When the model input is too small for the preprocessing size.
    */
-  constructor(checkpoint: LoadedCheckpoint, init: DetectorInit) {
-    this.model = checkpoint.model;
-    this.metadata = checkpoint.metadata;
+  constructor(checkpoint: LoadedCheckpoint | LoadedOnnxModel, init: DetectorInit) {
+    const fromOnnx = 'bytes' in checkpoint;
+    if (fromOnnx && !init.onnx) {
+      throw new Error(
+        'Detector: an ONNX model needs its onnxruntime session (init.onnx); use loadDetector',
+      );
+    }
+    this.model = fromOnnx ? null : checkpoint.model;
+    this.metadata = fromOnnx ? checkpoint.info.metadata : checkpoint.metadata;
+    this.onnx = init.onnx ?? null;
+    this.onnxBytes = fromOnnx ? checkpoint.bytes : null;
+    this.runtime = this.onnx ? 'onnx' : 'tfjs';
     this.config = init.config;
     this.sizes = init.sizes;
     this.source = init.source;
     this.readFile = init.readFile;
     this.isPatchModel = isPatchModel(this.metadata.config);
-    if (this.isPatchModel) outputSize(this.model, this.sizes.loadSize);
-    this.folded = init.config.foldBatchNorm ? foldBatchNorm(this.model) : null;
+    this.rf = !this.isPatchModel
+      ? null
+      : this.model
+        ? receptiveField(this.model)
+        : (checkpoint as LoadedOnnxModel).info.receptiveField;
+    if (this.isPatchModel && this.model) outputSize(this.model, this.sizes.loadSize);
+    this.folded =
+      init.config.foldBatchNorm && this.model && !this.onnx ? foldBatchNorm(this.model) : null;
     this.band = decisionBand(
       init.config.threshold,
       init.config.abstainOddsRatio,
@@ -166,7 +220,7 @@ export class Detector {
 
   /** The receptive field of a patch model, `null` for a full-image model. */
   get receptiveField(): ReceptiveField | null {
-    return this.isPatchModel ? receptiveField(this.model) : null;
+    return this.rf && { ...this.rf };
   }
 
   /**
@@ -198,9 +252,12 @@ export class Detector {
     const side = preprocessing.inputSize;
     const pixels = normalizeImage(image);
     const { averageMode } = this.config;
+    const onnxOut = this.onnx ? await this.predictOnnx(pixels, side) : null;
+    this.check();
     const [aggregated, probabilities] = tf.tidy(() => {
-      const x = tf.tensor4d(pixels, [1, side, side, 3]);
-      const logits = this.folded ? this.folded.predict(x) : (this.model.predict(x) as tf.Tensor);
+      const logits = onnxOut
+        ? tf.tensor(onnxOut.data, onnxOut.shape)
+        : this.predictTfjs(tf.tensor4d(pixels, [1, side, side, 3]));
       return [
         aggregatePredictions(logits, averageMode),
         logits.rank === 4 ? tf.softmax(logits) : logits,
@@ -238,6 +295,28 @@ export class Detector {
       detection,
       imageForSegmenter: typeof input === 'string' ? input : prepared.image,
     };
+  }
+
+  private predictTfjs(x: tf.Tensor4D): tf.Tensor {
+    if (this.folded) return this.folded.predict(x);
+    return this.model!.predict(x) as tf.Tensor;
+  }
+
+  private async predictOnnx(
+    pixels: Float32Array,
+    side: number,
+  ): Promise<{ data: Float32Array; shape: number[] }> {
+    try {
+      return await this.onnx!.predictAsync(pixels, [1, side, side, 3]);
+    } catch (e) {
+      throw new Error(
+        `onnxruntime could not run '${this.name}' on a ${side}×${side} input: ${(e as Error).message}` +
+          (side < 32
+            ? ' (the input may be smaller than the model allows: pass a larger loadSize)'
+            : ''),
+        { cause: e },
+      );
+    }
   }
 
   /**
@@ -289,7 +368,7 @@ export class Detector {
     const { detection, imageForSegmenter } = await this.run(input, options);
     const map = detection.patchMap!;
     const side = detection.preprocessing.inputSize;
-    const rf = receptiveField(this.model);
+    const rf = this.rf!;
     const value = (k: number) => (target === 'fake' ? map.data[k] : 1 - map.data[k]);
     const order = Array.from(map.data.keys()).sort((a, b) => value(b) - value(a) || a - b);
     let parts: ((box: PixelBox) => PatchPart | null) | undefined;
@@ -368,7 +447,8 @@ export class Detector {
   /**
    * SHA-256 (hex) of the model's weights as `model.save` writes them: the float32 values in
    * the weights-manifest order, i.e. the bytes of the checkpoint's `weights.bin`
-   * (`sha256sum weights.bin` gives the same).
+   * (`sha256sum weights.bin` gives the same). A detector of an `.onnx` file has no tfjs weights:
+   * its hash is of the file (`sha256sum model.onnx`).
    *
    * @throws When Web Crypto (`crypto.subtle`) is unavailable (a browser page not served from
    *   a secure context such as https or 127.0.0.1).
@@ -383,6 +463,8 @@ export class Detector {
             'Web Crypto (crypto.subtle) is unavailable: serve the page from https or localhost/127.0.0.1',
           );
         }
+        if (!this.model)
+          return hex(await subtle.digest('SHA-256', new Uint8Array(this.onnxBytes!)));
         let data: tf.io.WeightData | undefined;
         await this.model.save(
           tf.io.withSaveHandler(async (artifacts) => {
@@ -398,12 +480,16 @@ export class Detector {
     return this.hash;
   }
 
-  /** Frees the model. The detector cannot be used afterwards. Calling it twice is harmless. */
+  /**
+   * Frees the model (and releases the onnxruntime session). The detector cannot be used
+   * afterwards. Calling it twice is harmless.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.folded?.dispose();
-    this.model.dispose();
+    this.model?.dispose();
+    void this.onnx?.dispose().catch(() => {});
   }
 }
 
@@ -422,6 +508,49 @@ function assertBackendRegistered(): void {
   );
 }
 
+/** Whether a URL (string or `URL`) names an `.onnx` file. */
+function isOnnxUrl(source: string | URL): boolean {
+  const text = String(source);
+  let path = text;
+  try {
+    path = new URL(text, 'file:///').pathname;
+  } catch {
+    // not a URL: urlCheckpointReader names the problem
+  }
+  return path.toLowerCase().endsWith('.onnx');
+}
+
+/** Fetches an `.onnx` file. */
+async function fetchOnnx(
+  source: string | URL,
+  fetchFn: typeof fetch = globalThis.fetch,
+): Promise<{ bytes: Uint8Array; where: string }> {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  let url: URL;
+  try {
+    url = new URL(String(source), base);
+  } catch {
+    throw new Error(
+      `'${String(source)}' is not a URL; in Node load an .onnx file with loadDetectorFromPath of '@patchfx/models/node'`,
+    );
+  }
+  let response: Response;
+  try {
+    response = await fetchFn(url.href);
+  } catch (e) {
+    throw new Error(`cannot fetch '${url.href}': ${(e as Error).message}`, { cause: e });
+  }
+  if (!response.ok) {
+    throw new Error(
+      `cannot fetch '${url.href}': HTTP ${response.status}` +
+        (response.status === 404
+          ? ' (no ONNX file there: export one with `npm run export-onnx`)'
+          : ''),
+    );
+  }
+  return { bytes: new Uint8Array(await response.arrayBuffer()), where: url.href };
+}
+
 function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
   return typeof x === 'object' && x !== null && 'model' in x && 'metadata' in x && 'manifest' in x;
 }
@@ -437,7 +566,14 @@ function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {
  * - a {@link LoadedCheckpoint} (`loadCheckpoint` of `@patchfx/models/node`); the detector takes
  *   ownership of its model;
  * - a `tf.io.IOHandler` for a patchfx `model.json` + weights.
- * In Node, `loadDetectorFromPath(folder)` of `@patchfx/models/node` reads a folder.
+ * - an exported ONNX file (`npm run export-onnx`, `exportOnnx`): a URL whose path ends in
+ *   `.onnx`, or `{ onnx: bytes, where? }`. It runs on onnxruntime and needs no tfjs model: the
+ *   file's metadata gives the model name, receptive field, preprocessing and calibration.
+ * In Node, `loadDetectorFromPath(folder or file.onnx)` of `@patchfx/models/node` reads files.
+ *
+ * Runtime: `runtime: 'onnx'` runs a checkpoint on onnxruntime (exported in memory); see
+ * {@link LoadDetectorOptions.runtime}. A tfjs backend must be registered either way (the
+ * patch aggregation runs on it).
  *
  * Preprocessing size: `options.loadSize`/`fineSize`, else what the checkpoint records (its
  * `checkpoint.json`: the train and convert programs write it), else the `loadSize`/`fineSize`
@@ -473,8 +609,58 @@ export async function loadDetector(
   options: LoadDetectorOptions = {},
 ): Promise<Detector> {
   assertBackendRegistered();
-  const { fetch: fetchFn, readFile, onWarning = console.warn, ...rest } = options;
+  const {
+    fetch: fetchFn,
+    readFile,
+    onWarning = console.warn,
+    runtime: runtimeOption,
+    onnx: onnxOptions,
+    ...rest
+  } = options;
   const config = resolveDetectorConfig(rest);
+  const runtime = runtimeOption === undefined ? undefined : parseRuntime(runtimeOption);
+  const onnxFile =
+    typeof (source as { onnx?: unknown }).onnx === 'object'
+      ? {
+          bytes: (source as { onnx: Uint8Array }).onnx,
+          where: (source as { where?: string }).where ?? null,
+        }
+      : (typeof source === 'string' || source instanceof URL) && isOnnxUrl(source)
+        ? await fetchOnnx(source, fetchFn)
+        : null;
+  if (onnxFile) {
+    if (runtime === 'tfjs') {
+      throw new Error(
+        `${onnxFile.where ?? 'an ONNX file'} runs on onnxruntime: drop runtime 'tfjs', or load the checkpoint folder it was exported from`,
+      );
+    }
+    const { readOnnxInfo, OnnxModel } = await import('../onnx/index.js');
+    const info = readOnnxInfo(onnxFile.bytes, onnxFile.where ?? undefined);
+    const sizes = await resolveDetectorSizes(
+      config,
+      { metadata: info.metadata, manifest: { preprocessing: info.preprocessing } },
+      null,
+      onnxFile.where,
+      onWarning,
+    );
+    const calibration = chooseCalibration(rest, info.calibration);
+    const session = await OnnxModel.create(onnxFile.bytes, onnxOptions);
+    try {
+      return new Detector(
+        { bytes: onnxFile.bytes, info },
+        {
+          config: { ...config, calibration },
+          sizes,
+          source: onnxFile.where,
+          readFile,
+          onnx: session,
+        },
+      );
+    } catch (e) {
+      await session.dispose();
+      throw e;
+    }
+  }
   let checkpoint: LoadedCheckpoint;
   let where: string | null;
   let read: CheckpointReader | null = null;
@@ -518,20 +704,30 @@ export async function loadDetector(
     };
   } else {
     throw new Error(
-      'loadDetector: source must be a URL, { read, where }, a loaded checkpoint or a tf.io.IOHandler',
+      'loadDetector: source must be a URL, { read, where }, a loaded checkpoint, a tf.io.IOHandler or { onnx: bytes }',
     );
   }
+  let session: OnnxModel | undefined;
   try {
     const sizes = await resolveDetectorSizes(config, checkpoint, read, where, onWarning);
     const calibration = chooseCalibration(rest, checkpoint.manifest.calibration);
+    if (runtime === 'onnx') {
+      const { exportOnnx, OnnxModel } = await import('../onnx/index.js');
+      const bytes = exportOnnx(checkpoint.model, {
+        preprocessing: checkpointPreprocessing(sizes),
+      });
+      session = await OnnxModel.create(bytes, onnxOptions);
+    }
     return new Detector(checkpoint, {
       config: { ...config, calibration },
       sizes,
       source: where,
       readFile,
+      ...(session ? { onnx: session } : {}),
     });
   } catch (e) {
     checkpoint.model.dispose();
+    await session?.dispose();
     throw e;
   }
 }

@@ -64,7 +64,7 @@ export interface DetectorReport {
     /** The checkpoint's path or URL, when known. */
     readonly source: string | null;
     readonly fakeClassId: 0 | 1;
-    /** SHA-256 (hex) of the weights (= of the checkpoint's `weights.bin`). */
+    /** SHA-256 (hex) of the weights (= of the checkpoint's `weights.bin`; of the file for an `.onnx` detector). */
     readonly weightsSha256: string;
     /** `null` for full-image models. */
     readonly receptiveField: ReceptiveField | null;

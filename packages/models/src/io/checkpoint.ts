@@ -89,7 +89,14 @@ export function checkpointPreprocessing(sizes: {
   );
 }
 
-function checkPreprocessing(value: unknown, what: string): CheckpointPreprocessing {
+/**
+ * Validates a recorded preprocessing (a checkpoint's, or an ONNX file's metadata).
+ *
+ * @param value - The parsed value.
+ * @param what - Names it in messages.
+ * @throws When a field is missing or out of range, naming it.
+ */
+export function checkPreprocessing(value: unknown, what: string): CheckpointPreprocessing {
   const bad = (field: string, v: unknown, expected: string) =>
     new Error(`${what}: ${field} is ${JSON.stringify(v)}, expected ${expected}`);
   if (typeof value !== 'object' || value === null) {

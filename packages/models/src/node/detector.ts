@@ -8,8 +8,10 @@ import { resolveAtomicDir } from './atomic.js';
 
 /**
  * Loads a detector from a checkpoint folder (`checkpoint.json`, `model.json`, `weights.bin`,
- * e.g. `checkpoints/<name>/bestval`). Its `detect`, `explain` and `report` also take image file
- * paths, and JPEG decoding is ready (`initNodeCodecs`).
+ * e.g. `checkpoints/<name>/bestval`) or from an exported ONNX file (a path ending in `.onnx`,
+ * from `npm run export-onnx`; it runs on onnxruntime-node, an optional peer). Its `detect`,
+ * `explain` and `report` also take image file paths, and JPEG decoding is ready
+ * (`initNodeCodecs`). `options.runtime: 'onnx'` runs a checkpoint folder on onnxruntime too.
  *
  * The preprocessing size comes from `options.loadSize`/`fineSize`, else from what the
  * checkpoint records (its `checkpoint.json`), else from the `opt.yml` in the folder or in its
@@ -20,10 +22,12 @@ import { resolveAtomicDir } from './atomic.js';
  * installed one (`tensorflow`, then `wasm`, then `cpu`) is started with `ensureBackend` of
  * `@patchfx/models/backend`, and a warning on the console says which.
  *
- * @param dir - The checkpoint folder.
+ * @param dir - The checkpoint folder, or an `.onnx` file.
  * @param options - See `LoadDetectorOptions`.
  * @returns The detector, owned by the caller (`dispose()` it).
- * @throws When the folder is missing (the message names it) or the checkpoint is damaged.
+ * @throws When the folder or file is missing (the message names it), the checkpoint is damaged,
+ *   or the `.onnx` file was not exported by patchfx; for `.onnx` files, when onnxruntime-node is
+ *   not installed (with the install command).
  *
  * @example
  * ```ts doctest
@@ -45,6 +49,7 @@ export async function loadDetectorFromPath(
   dir: string,
   options: LoadDetectorOptions = {},
 ): Promise<Detector> {
+  if (dir.toLowerCase().endsWith('.onnx')) return loadOnnxFile(dir, options);
   const path = await resolveAtomicDir(resolve(dir));
   if (!path) {
     throw new Error(
@@ -61,6 +66,12 @@ export async function loadDetectorFromPath(
       throw e;
     }
   };
+  await prepareNode();
+  return loadDetector({ read, where: dir }, { readFile: readImageFile, ...options });
+}
+
+/** Starts a backend when the app chose none, and the JPEG codecs. */
+async function prepareNode(): Promise<void> {
   await ensureBackend({
     onChoose: (name) =>
       console.warn(
@@ -69,5 +80,22 @@ export async function loadDetectorFromPath(
       ),
   });
   await initNodeCodecs();
-  return loadDetector({ read, where: dir }, { readFile: readImageFile, ...options });
+}
+
+async function loadOnnxFile(file: string, options: LoadDetectorOptions): Promise<Detector> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new Error(
+        `no ONNX file at '${file}': export one with \`npm run export-onnx -- --train_config <run>/opt.yml --out ${file}\``,
+      );
+    }
+    if (code === 'EISDIR') throw new Error(`'${file}' is a folder, not an .onnx file`);
+    throw new Error(`cannot read '${file}': ${(e as Error).message}`, { cause: e });
+  }
+  await prepareNode();
+  return loadDetector({ onnx: bytes, where: file }, { readFile: readImageFile, ...options });
 }

@@ -12,6 +12,7 @@ export {
   ONNX_METADATA_KEYS,
   type OnnxExportOptions,
 } from './export.js';
+export { readOnnxInfo, type OnnxModelInfo } from './inspect.js';
 export {
   OnnxModel,
   loadOnnxRuntime,

@@ -211,6 +211,44 @@ export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
   });
 }
 
+/** The header fields of an ONNX model that say what it is. */
+export interface OnnxModelHeader {
+  readonly irVersion: number;
+  readonly producerName: string;
+  readonly producerVersion: string;
+  /** The default-domain opset (0 when none is imported). */
+  readonly opset: number;
+  readonly hasGraph: boolean;
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+/**
+ * Decodes the header of ONNX bytes: IR version, producer, opset and `metadata_props`. Weights
+ * stay views of `bytes`.
+ *
+ * @throws When the bytes are not a protobuf `ModelProto`.
+ */
+export function decodeModelHeader(bytes: Uint8Array): OnnxModelHeader {
+  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  const m = modelType.toObject(modelType.decode(bytes), { longs: Number, defaults: false }) as {
+    ir_version?: number;
+    producer_name?: string;
+    producer_version?: string;
+    opset_import?: { domain?: string; version?: number }[];
+    metadata_props?: { key?: string; value?: string }[];
+    graph?: unknown;
+  };
+  const opset = (m.opset_import ?? []).find((o) => !o.domain)?.version ?? 0;
+  return {
+    irVersion: m.ir_version ?? 0,
+    producerName: m.producer_name ?? '',
+    producerVersion: m.producer_version ?? '',
+    opset,
+    hasGraph: m.graph !== undefined,
+    metadata: new Map((m.metadata_props ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+  };
+}
+
 /** An ONNX value's tensor type: float32 with `dims` (numbers fixed, strings symbolic). */
 export function floatValue(name: string, dims: readonly OnnxDim[]): OnnxValueInfo {
   return {
