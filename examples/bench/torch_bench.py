@@ -9,22 +9,21 @@ the reference's state-dict names, from patchfx's encodeSafetensors), `input` (th
 float32) and `output` (where to write the logits of the batch, NHWC float32, to compare with
 onnxruntime's). Inference is timed first, with the weights as given; training after. Threads:
 BENCH_TORCH_THREADS (default 2). Run with Debian's /usr/bin/python3 (python3-torch; safetensors
-is read here without the safetensors package)."""
+is read by examples/fidelity/torch_train.py's reader, without the safetensors package)."""
 import json
 import os
 import statistics
-import struct
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'packages', 'models', 'test', 'fixtures', 'torch'))
+sys.path.insert(0, os.path.join(HERE, '..', 'fidelity'))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from generate_torch_fixtures import resnet18_layer1, xception_patch  # noqa: E402
-
-DTYPES = {'F32': np.float32, 'I64': np.int64}
+from torch_train import load_safetensors  # noqa: E402
 
 
 def build(name):
@@ -33,23 +32,6 @@ def build(name):
     if name == 'resnet18_layer1':
         return resnet18_layer1()
     raise SystemExit(f'torch_bench: no PyTorch definition for {name}')
-
-
-def read_safetensors(path):
-    """A safetensors file as {name: tensor} (the format: u64 header length, JSON header, data)."""
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    data = raw[8 + n:]
-    out = {}
-    for name, t in header.items():
-        if name == '__metadata__':
-            continue
-        a, b = t['data_offsets']
-        arr = np.frombuffer(data[a:b], dtype=DTYPES[t['dtype']]).reshape(t['shape'])
-        out[name] = torch.from_numpy(arr.copy())
-    return out
 
 
 def timed(fn, reps):
@@ -70,7 +52,7 @@ def main():
     for job in jobs:
         net = build(job['model'])
         if job.get('weights'):
-            net.load_state_dict(read_safetensors(job['weights']), strict=True)
+            net.load_state_dict(load_safetensors(job['weights']), strict=True)
         n, size = job['batch'], job['size']
         if job.get('input'):
             x = torch.from_numpy(np.fromfile(job['input'], dtype=np.float32).reshape(n, 3, size, size))

@@ -514,7 +514,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
           infer_one_ms: number;
         };
         // PyTorch's logits (NHWC, as patchfx's), of the same weights and input.
-        const logits = new Float32Array(readFileSync(t.output).buffer.slice(0));
+        const bytes = readFileSync(t.output);
+        const logits = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
         for (const r of rows.filter((q) => q.model === t.model && q.size === t.size)) {
           if (t.train_images_per_second != null)
             r.torchTrainImagesPerSecond = t.train_images_per_second;
