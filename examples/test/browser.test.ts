@@ -4,8 +4,9 @@
  * playwright-core: drop a face image, wait for the result, compare the page's score with
  * `detect()` in Node on the same file and backend (cpu), download the report and validate it
  * against `docs/report.schema.json`, and save a screenshot to `test-artifacts/browser/demo.png`.
- * Then: a full-image model picked with "Use another model" (no patch map), and the backends the
- * page starts through `useBackend`.
+ * Then: a full-image model picked with "Use another model" (no patch map), the backends the
+ * page starts through `useBackend`, and `?runtime=onnx`: the staged ONNX export in
+ * onnxruntime-web, against Node's tfjs scores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -82,9 +83,12 @@ function startDemo(
 
 /**
  * Opens a new page at `url` and waits until it is ready (or failed); `errors` collects every
- * console error, uncaught exception and failed request.
+ * console error, uncaught exception and failed request, `requests` every URL the page asked for.
  */
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const page = await browser.newPage({
     acceptDownloads: true,
     viewport: { width: 1000, height: 900 },
@@ -95,11 +99,13 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; er
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   await page.goto(url);
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', {
     timeout: 60_000,
   });
-  return { page, errors };
+  return { page, errors, requests };
 }
 
 /** Gives the page a file through its file input and waits for the result (or an error). */
@@ -159,7 +165,7 @@ describe('browser demo in headless Chromium', () => {
 
   test('scores a dropped face as Node does, offers a valid report, logs no error', async () => {
     expect(demo.log()).toMatch(/model: xception_block2, seeded and UNTRAINED/);
-    const { page, errors } = await openPage(browser, `${demo.url}?backend=cpu`);
+    const { page, errors, requests } = await openPage(browser, `${demo.url}?backend=cpu`);
     expect(await page.textContent('#error')).toBe('');
     const status = await page.textContent('#status');
     expect(status).toMatch(
@@ -222,6 +228,8 @@ describe('browser demo in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: true });
     expect(errors).toEqual([]);
+    // The tfjs page never downloads onnxruntime-web, its WebAssembly or the ONNX code.
+    expect(requests.filter((r) => /ort|onnx/i.test(r))).toEqual([]);
   });
 
   test('a full-image model picked with "Use another model" shows its score and says it has no patch heatmap', async () => {
@@ -249,7 +257,7 @@ describe('browser demo in headless Chromium', () => {
     );
     expect(await page.textContent('#error')).toBe('');
     expect(await page.textContent('#status')).toMatch(
-      /Model resnet18 \(folder .*\) · input 32×32 px \(size from opt\.yml\) · backend cpu · full-image classifier: no patch heatmap/,
+      /Model resnet18 \(folder .*\) · input 32×32 px \(size from opt\.yml\) · runtime tfjs · backend cpu · full-image classifier: no patch heatmap/,
     );
 
     await pickImage(page, imagePath);
@@ -308,5 +316,72 @@ describe('browser demo in headless Chromium', () => {
     expect(await bad.page.textContent('#error')).toBe(
       "The page could not start: backend must be one of webgl | wasm | cpu, got 'webgpu'",
     );
+  });
+
+  test('?runtime=onnx scores the staged model.onnx in onnxruntime-web as Node does on tfjs', async () => {
+    const { page, errors, requests } = await openPage(
+      browser,
+      `${demo.url}?runtime=onnx&backend=cpu&parts=0`,
+    );
+    expect(await page.textContent('#error')).toBe('');
+    const isolated = await page.evaluate(() => crossOriginIsolated);
+    expect(isolated).toBe(true); // the server's COOP/COEP headers: wasm threads
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const threads = Math.min(4, cores);
+    // Headless Chromium here runs with --disable-gpu: no WebGPU adapter, so the page picks wasm.
+    const webgpu = await page.evaluate(
+      async () =>
+        !!(await (
+          navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }
+        ).gpu?.requestAdapter()),
+    );
+    const ep = webgpu ? 'webgpu' : `wasm, ${threads} thread${threads === 1 ? '' : 's'}`;
+    expect(await page.textContent('#status')).toContain(
+      `Model xception_block2 (seeded, untrained) · input 128×128 px (size from checkpoint) · runtime onnx · onnxruntime-web 1.30.0 (${ep}), tfjs backend cpu`,
+    );
+    // The page loads the exported file and onnxruntime-web's wasm build, not the tfjs model.
+    expect(requests).toContain('/model.onnx');
+    expect(requests).not.toContain('/model/weights.bin');
+    if (!webgpu) expect(requests).toContain('/ort/ort-wasm-simd-threaded.wasm');
+
+    await pickImage(page, imagePath);
+    expect(await page.textContent('#error')).toBe('');
+    const timing = await page.textContent('#timing');
+    expect(timing).toContain(`by onnxruntime-web 1.30.0 (${ep})`);
+    if (!webgpu) expect(timing).toMatch(/No WebGPU \(.*\), so onnxruntime-web runs on wasm/);
+
+    const node = await loadDetectorFromPath(join(publicDir, 'model')); // tfjs, cpu
+    const expected = await node.detect(imagePath);
+    node.dispose();
+    const report = await downloadReport(page);
+    expect(Math.abs(report.score - expected.score)).toBeLessThanOrEqual(1e-4);
+    expect(Number(await page.getAttribute('#score', 'data-score'))).toBe(report.score);
+    const map = report.patchMap.rows.flat() as number[];
+    expect(map.length).toBe(expected.patchMap!.data.length);
+    const worst = Math.max(...map.map((v, i) => Math.abs(v - expected.patchMap!.data[i])));
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    console.info(
+      `browser test: onnxruntime-web ran on ${ep} (WebGPU ${webgpu ? 'available' : 'not available in this headless Chromium'}); ${await page.getAttribute('#timing', 'data-ms')} ms for the image; |Δ| vs Node's tfjs: score ${Math.abs(report.score - expected.score).toExponential(1)}, patch map ${worst.toExponential(1)}`,
+    );
+    expect(report.model.weightsSha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(publicDir, 'model.onnx')))
+        .digest('hex'),
+    );
+    expect(errors).toEqual([]);
+
+    // The settings form switches back to tfjs (reloading the page with ?runtime=tfjs).
+    await page.selectOption('#setting-runtime', 'tfjs');
+    await Promise.all([page.waitForURL(/runtime=tfjs/), page.click('#settings button')]);
+    await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+    expect(await page.textContent('#status')).toMatch(/runtime tfjs · backend cpu/);
+
+    // WebGPU asked for where the browser has none: a clear error, no silent fallback.
+    if (!webgpu) {
+      const bad = await openPage(browser, `${demo.url}?runtime=onnx&ep=webgpu&parts=0`);
+      expect(await bad.page.textContent('#error')).toMatch(
+        /^The page could not start: ep=webgpu: WebGPU is not available \(.*\); use ep=wasm/,
+      );
+    }
   });
 });

@@ -27,7 +27,7 @@ import {
   withSmoke,
 } from '@patchfx/example-common';
 import { serveStatic } from './serve.js';
-import { stageModel, stageRuntime, type StagedAssets } from './stage.js';
+import { stageModel, stageOnnx, stageRuntime, type StagedAssets } from './stage.js';
 
 const PAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(PAGE_ROOT, '..', '..');
@@ -78,8 +78,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
     seeded: Boolean(values.seeded),
     root: REPO_ROOT,
   });
+  const onnx = await stageOnnx(publicDir);
   const runtime = stageRuntime(publicDir);
-  const assets: StagedAssets = { model, faceModels: runtime.faceModels };
+  const assets: StagedAssets = { model, faceModels: runtime.faceModels, onnx };
   writeFileSync(join(publicDir, 'assets.json'), JSON.stringify(assets, null, 2));
   say(
     model.kind === 'trained'
@@ -87,6 +88,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
           (model.totalSteps !== null ? ` (${model.totalSteps} training batches)` : '')
       : `model: ${model.name}, seeded and UNTRAINED (${model.from}); run \`npm run demo\` first for a trained one`,
   );
+  say(`onnx: ${onnx.file} (${(onnx.bytes / 1024).toFixed(0)} KiB), for ?runtime=onnx`);
   say(
     runtime.faceModels
       ? 'face parts: face-parser models staged'
@@ -99,7 +101,15 @@ async function main(argv: readonly string[]): Promise<number | void> {
     base: './',
     publicDir,
     logLevel: 'warn',
-    resolve: { conditions: ['@patchfx/source', ...defaultClientConditions] },
+    resolve: {
+      // onnxruntime-web's builds that load their WebAssembly from ort.env.wasm.wasmPaths (the
+      // staged ort/) rather than bundling a second copy of it.
+      conditions: [
+        '@patchfx/source',
+        'onnxruntime-web-use-extern-wasm',
+        ...defaultClientConditions,
+      ],
+    },
     build: {
       outDir,
       emptyOutDir: true,

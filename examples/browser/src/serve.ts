@@ -1,7 +1,8 @@
 /**
  * A small static file server for the built page: GET/HEAD only, no directory listings, no path
  * outside the folder, the right content type for `.wasm` (which `WebAssembly.compileStreaming`
- * requires).
+ * requires), and the cross-origin isolation headers ({@link ISOLATION_HEADERS}) that give the
+ * page `SharedArrayBuffer`, so that WebAssembly can run on several threads.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -24,6 +25,16 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/**
+ * Cross-origin isolation (`crossOriginIsolated` in the page): onnxruntime-web's wasm and tfjs's
+ * `wasm` backend run multi-threaded only with it. The page's own files are same-origin; a model
+ * fetched from another origin (`?model=`) needs that server to allow CORS, as it did before.
+ */
+export const ISOLATION_HEADERS = Object.freeze({
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+});
 
 /** A running server. */
 export interface StaticServer {
@@ -68,6 +79,7 @@ export async function serveStatic(
         'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': info.size,
         'cache-control': 'no-cache',
+        ...ISOLATION_HEADERS,
       });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);

@@ -1,13 +1,15 @@
 /**
  * Stages the page's static assets in its `public/` folder: the model (a trained checkpoint, or a
- * seeded untrained one), the WebAssembly of the tfjs `wasm` backend and of the JPEG decoder,
- * and, when installed, the face-parser models.
+ * seeded untrained one) and the same model exported to ONNX, the WebAssembly of the tfjs `wasm`
+ * backend, of onnxruntime-web and of the JPEG decoder, and, when installed, the face-parser
+ * models.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildPatchDiscriminator, checkpointPreprocessing } from '@patchfx/models';
-import { saveCheckpoint } from '@patchfx/models/node';
+import { loadCheckpoint, loadDetectorFromPath, saveCheckpoint } from '@patchfx/models/node';
+import { exportOnnx } from '@patchfx/models/onnx';
 
 const require = createRequire(import.meta.url);
 
@@ -25,7 +27,22 @@ export interface StagedAssets {
   };
   /** Whether the face-parser models are in `face-models/`. */
   readonly faceModels: boolean;
+  /** The model exported to ONNX ({@link ONNX_FILE}), for `?runtime=onnx`. */
+  readonly onnx: { readonly file: string; readonly bytes: number };
 }
+
+/** The staged model exported to ONNX, beside `model/` in `public/`. */
+export const ONNX_FILE = 'model.onnx';
+
+/**
+ * The onnxruntime-web files the page loads from `ort/` (`ort.env.wasm.wasmPaths`): the
+ * emscripten module and WebAssembly of the `onnxruntime-web/wasm` build (CPU, SIMD, threads)
+ * and of the `onnxruntime-web/webgpu` build (WebGPU, with the wasm EP as its fallback).
+ */
+export const ORT_FILES = Object.freeze({
+  wasm: ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'],
+  webgpu: ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'],
+});
 
 /** The demo's trained checkpoint (`npm run demo`). */
 export const DEMO_CHECKPOINT = join(
@@ -122,6 +139,31 @@ export async function stageModel(
   };
 }
 
+/**
+ * Exports the model staged in `<publicDir>/model/` to `<publicDir>/model.onnx`, with the
+ * preprocessing the detector resolves for that folder (the checkpoint's, else its `opt.yml`'s)
+ * and the checkpoint's calibration, as `npm run export-onnx` does.
+ *
+ * @returns The file's name (relative to `publicDir`) and size.
+ */
+export async function stageOnnx(publicDir: string): Promise<StagedAssets['onnx']> {
+  const folder = join(publicDir, 'model');
+  const detector = await loadDetectorFromPath(folder, { onWarning: () => {} });
+  const { loadSize, fineSize } = detector.sizes;
+  detector.dispose();
+  const { model, manifest } = await loadCheckpoint(folder);
+  try {
+    const bytes = exportOnnx(model, {
+      preprocessing: manifest.preprocessing ?? checkpointPreprocessing({ loadSize, fineSize }),
+      ...(manifest.calibration ? { calibration: manifest.calibration } : {}),
+    });
+    writeFileSync(join(publicDir, ONNX_FILE), bytes);
+    return { file: ONNX_FILE, bytes: bytes.length };
+  } finally {
+    model.dispose();
+  }
+}
+
 /** Copies the WebAssembly files and (when installed) the face-parser models. */
 export function stageRuntime(publicDir: string): { faceModels: boolean } {
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
@@ -133,6 +175,12 @@ export function stageRuntime(publicDir: string): { faceModels: boolean } {
     'tfjs-backend-wasm-threaded-simd.wasm',
   ]) {
     copyFileSync(join(wasmDir, 'dist', f), join(tfjsWasm, f));
+  }
+  const ort = join(publicDir, 'ort');
+  rmSync(ort, { recursive: true, force: true });
+  mkdirSync(ort, { recursive: true });
+  for (const f of [...ORT_FILES.wasm, ...ORT_FILES.webgpu]) {
+    copyFileSync(require.resolve(`onnxruntime-web/${f}`), join(ort, f));
   }
   const codecs = join(publicDir, 'codecs');
   mkdirSync(codecs, { recursive: true });

@@ -4,8 +4,13 @@
  * patches boxed with their face parts, and offers the JSON report. A full-image model (no patch
  * map) gets its score and the image it saw, and the page says it has no heatmap.
  *
- * URL parameters: `backend=webgl|wasm|cpu`, `model=<checkpoint folder URL>`, `parts=0` (no
- * face parser).
+ * With `?runtime=onnx` the model runs in onnxruntime-web (the staged `model.onnx`), on WebGPU
+ * where the browser gives an adapter, else on wasm; onnxruntime-web is imported only then, so
+ * the tfjs page does not download it.
+ *
+ * URL parameters: `runtime=tfjs|onnx`, `ep=webgpu|wasm` (onnx; default: webgpu when available),
+ * `threads=N` (onnx wasm threads), `backend=webgl|wasm|cpu`, `model=<checkpoint folder URL or
+ * .onnx file>`, `parts=0` (no face parser).
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The page imports the backend packages itself: useBackend's `import(name)` of a computed name
@@ -19,9 +24,12 @@ import {
   type Detector,
   type DetectorReport,
   type DetectorSource,
+  type LoadDetectorOptions,
   type SegmenterLike,
 } from '@patchfx/models/detector';
 import { useBackend } from '@patchfx/models/backend';
+// Types only: the detector imports @patchfx/models/onnx (and protobufjs) when runtime is onnx.
+import type { Runtime } from '@patchfx/models/onnx';
 import { setJpegWasm, type RgbImage } from '@patchfx/data';
 import {
   colormapLut,
@@ -32,6 +40,7 @@ import {
   type PixelImage,
 } from '@patchfx/viz';
 import type { StagedAssets } from '../stage.js';
+import { loadOrt, pickExecutionProvider, type OrtChoice } from './ort.js';
 import './style.css';
 
 interface Parts {
@@ -52,6 +61,10 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const setState = (s: string) => (document.body.dataset.state = s);
 
 let detector: Detector | undefined;
+/** Where the model runs: `?runtime=` (tfjs by default). */
+let runtime: Runtime = 'tfjs';
+/** onnxruntime-web and its execution provider, when `runtime` is onnx. */
+let ort: OrtChoice | undefined;
 let parts: Parts = { segmenter: undefined, group: undefined, note: '' };
 let modelNote = '';
 let lastReport: DetectorReport | undefined;
@@ -84,6 +97,10 @@ async function pickBackend(): Promise<PageBackend> {
     throw new Error(`backend must be one of ${BACKENDS.join(' | ')}, got '${asked}'`);
   }
   setWasmPaths(new URL('tfjs-wasm/', location.href).href);
+  // The page is cross-origin isolated (for onnxruntime-web's threads), which would switch tfjs's
+  // wasm backend to its threaded build, whose worker fails once bundled ("e is not defined"):
+  // keep tfjs's wasm on one thread, as without isolation.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const failures: string[] = [];
   for (const name of asked ? [asked as PageBackend] : BACKENDS) {
     try {
@@ -141,22 +158,57 @@ function trainedNote(m: StagedAssets['model']): string {
   return `trained checkpoint${facts.length ? `: ${facts.join(', ')}` : ''}`;
 }
 
+/** What runs the model: `tfjs <backend>` or `onnxruntime-web <version> (<ep>[, threads])`. */
+function engine(): string {
+  if (runtime === 'tfjs' || !ort) return `tfjs ${tf.getBackend()}`;
+  return `onnxruntime-web ${ort.version} (${ort.describe})`;
+}
+
 function describeModel(d: Detector, origin: string): string {
   const s = d.sizes;
   const side = d.isPatchModel ? s.loadSize : s.fineSize;
   return (
     `Model ${d.name} (${origin}) · input ${side}×${side} px (size from ${s.sizeSource}) · ` +
-    `backend ${tf.getBackend()} · ` +
+    `runtime ${d.runtime} · ` +
+    (d.runtime === 'onnx'
+      ? `${engine()}, tfjs backend ${tf.getBackend()} · `
+      : `backend ${tf.getBackend()} · `) +
     (d.isPatchModel
       ? `face parts ${parts.segmenter ? 'on' : 'off'}`
       : 'full-image classifier: no patch heatmap')
   );
 }
 
+/** The detector options of the page's runtime: onnxruntime-web and its EP for onnx. */
+function detectorOptions(): LoadDetectorOptions {
+  if (runtime === 'tfjs' || !ort) return {};
+  return {
+    runtime: 'onnx',
+    onnx: { runtime: ort.runtime, executionProviders: [ort.ep] },
+  };
+}
+
+/**
+ * Loads a detector on the page's runtime. In automatic EP choice, a WebGPU session that fails
+ * to start falls back to wasm (and the status says so); an EP asked for with `?ep=` does not.
+ */
+async function openDetector(source: DetectorSource): Promise<Detector> {
+  try {
+    return await loadDetector(source, detectorOptions());
+  } catch (e) {
+    if (!ort || ort.ep !== 'webgpu' || ort.asked) throw e;
+    ort = await loadOrt('wasm', {
+      asked: false,
+      note: `WebGPU did not start (${(e as Error).message}); on wasm instead`,
+    });
+    return loadDetector(source, detectorOptions());
+  }
+}
+
 async function useModel(source: DetectorSource, origin: string, untrained: boolean): Promise<void> {
   setState('loading');
   $('status').textContent = `Loading ${origin}…`;
-  const next = await loadDetector(source);
+  const next = await openDetector(source);
   detector?.dispose();
   detector = next;
   modelNote = describeModel(next, origin);
@@ -296,7 +348,17 @@ function render(report: DetectorReport, input: RgbImage, seconds: number): void 
     .querySelector('tbody')!
     .replaceChildren(...report.patches.map(patchRow));
   $('parts-note').textContent = report.patchMap ? parts.note : '';
-  $('timing').textContent = `Scored in ${(seconds * 1000).toFixed(0)} ms on ${tf.getBackend()}.`;
+  const timing = $('timing');
+  const ms = seconds * 1000;
+  timing.textContent =
+    `Scored in ${ms.toFixed(0)} ms by ${engine()}` +
+    (runtime === 'onnx'
+      ? ` (decoding, resizing and the patch map's statistics on tfjs ${tf.getBackend()}).`
+      : '.') +
+    (ort?.note ? ` ${ort.note}.` : '');
+  timing.dataset.ms = String(ms);
+  timing.dataset.runtime = runtime;
+  timing.dataset.engine = engine();
   $('result').hidden = false;
 }
 
@@ -386,10 +448,45 @@ function wire(): void {
   });
 }
 
+/**
+ * `?runtime=`, checked here rather than with `parseRuntime` of `@patchfx/models/onnx`, whose
+ * static import would pull the ONNX export code into the tfjs page's bundle.
+ */
+function pageRuntime(asked: string | null): Runtime {
+  if (asked === null || asked === 'tfjs' || asked === 'onnx') return asked ?? 'tfjs';
+  throw new Error(`runtime must be one of tfjs | onnx, got '${asked}'`);
+}
+
+/** Shows the runtime and EP in the settings form; applying it reloads with those parameters. */
+function wireSettings(): void {
+  const form = $<HTMLFormElement>('settings');
+  const rt = $<HTMLSelectElement>('setting-runtime');
+  const ep = $<HTMLSelectElement>('setting-ep');
+  rt.value = runtime;
+  ep.value = params.get('ep') ?? 'auto';
+  ep.disabled = runtime !== 'onnx';
+  rt.addEventListener('change', () => (ep.disabled = rt.value !== 'onnx'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams(location.search);
+    next.set('runtime', rt.value);
+    if (rt.value === 'onnx' && ep.value !== 'auto') next.set('ep', ep.value);
+    else next.delete('ep');
+    location.search = next.toString();
+  });
+}
+
 async function main(): Promise<void> {
   drawLegend();
   wire();
+  runtime = pageRuntime(params.get('runtime'));
+  wireSettings();
   const backend = await pickBackend();
+  if (runtime === 'onnx') {
+    const { ep, asked, note } = await pickExecutionProvider(params.get('ep'));
+    $('status').textContent = `Backend ${backend}; loading onnxruntime-web (${ep})…`;
+    ort = await loadOrt(ep, { asked, note, threads: params.get('threads') });
+  }
   $('status').textContent = `Backend ${backend}; loading the model…`;
   const response = await fetch(new URL('assets.json', location.href));
   if (!response.ok)
@@ -401,7 +498,8 @@ async function main(): Promise<void> {
   if (asked) await useModel(asked, asked, false);
   else
     await useModel(
-      new URL('model/', location.href).href,
+      // onnx: the staged export (the file carries the preprocessing and calibration).
+      new URL(runtime === 'onnx' ? assets.onnx.file : 'model/', location.href).href,
       assets.model.kind === 'seeded' ? 'seeded, untrained' : trainedNote(assets.model),
       assets.model.kind === 'seeded',
     );
