@@ -3,12 +3,9 @@
  * `--runtime`, results folders) does not load the ONNX exporter's protobufjs, which only
  * `--runtime onnx` and export-onnx need.
  */
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
+import { runNodeModule } from '@patchfx/test-utils';
 import { ROOT } from './helpers.js';
-
-const require = createRequire(import.meta.url);
 
 // protobufjs is CommonJS: once imported (from ESM too) its files are in require.cache.
 const SCRIPT = `
@@ -21,19 +18,9 @@ console.log(JSON.stringify({ before, after: loaded() }));
 `;
 
 describe('program start-up', () => {
-  test('@patchfx/example-common does not load protobufjs; @patchfx/models/onnx does', () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--conditions=@patchfx/source',
-        '--import',
-        require.resolve('tsx'),
-        '--input-type=module',
-        '-e',
-        SCRIPT,
-      ],
-      { cwd: `${ROOT}/examples/common`, encoding: 'utf8' },
-    );
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ before: false, after: true });
+  test('@patchfx/example-common does not load protobufjs; @patchfx/models/onnx does', async () => {
+    const r = await runNodeModule(SCRIPT, `${ROOT}/examples/common`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ before: false, after: true });
   });
 });

@@ -4,49 +4,19 @@
  * `loadDetector` of the main entry stops at once with an error that names the fix (issue 16,
  * item 2). Each case runs a real child process from the sources.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { makeTempDir } from '@patchfx/test-utils';
+import { makeTempDir, runNodeModule } from '@patchfx/test-utils';
 import { buildPatchDiscriminator } from '../src/index.js';
 import { ensureBackend } from '../src/backend/index.js';
 import { loadDetectorFromPath, saveCheckpoint } from '../src/node/index.js';
 
-const require = createRequire(import.meta.url);
 const ROOT = resolve(__dirname, '../../..');
 const backend = inject('backend');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs ESM `code` in a new Node process from the repository root, on the sources. */
-function runNode(code: string): Promise<Result> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@patchfx/source',
-      '--import',
-      require.resolve('tsx'),
-      '--input-type=module',
-      '-e',
-      code,
-    ],
-    { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((res, rej) => {
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
+const runNode = (code: string) => runNodeModule(code, ROOT);
 
 const PIXELS =
   'const image = { data: Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 37) % 256), width: 32, height: 32 };';
