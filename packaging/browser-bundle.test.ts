@@ -114,28 +114,41 @@ describe('browser bundle', () => {
   });
 });
 
+/** A bundled module's inputs and the Node built-ins it would pull in (see `builtinRecorder`). */
+interface StdinBundle {
+  readonly inputs: string[];
+  readonly builtins: Array<{ spec: string; importer: string }>;
+}
+
+/**
+ * Bundles `contents`, an ES module importing the installed packages, for the browser as ESM,
+ * tfjs left out (a peer the page provides).
+ */
+async function bundleModule(contents: string): Promise<StdinBundle> {
+  const builtins: StdinBundle['builtins'] = [];
+  const result = await build({
+    stdin: { contents, resolveDir: consumer, loader: 'js' },
+    absWorkingDir: consumer,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: ['@tensorflow/*'],
+    plugins: [builtinRecorder(builtins)],
+  });
+  return { inputs: Object.keys(result.metafile.inputs), builtins };
+}
+
 describe('the main entry of @patchfx/models', () => {
   // A user who only builds a model bundles the network, not the detector's codecs and metrics
   // (they live behind @patchfx/models/detector, /evaluate, /train, /torch).
   test('pulls in neither @patchfx/data nor @patchfx/metrics', async () => {
-    const result = await build({
-      stdin: {
-        contents:
-          "import { buildPatchDiscriminator, receptiveField } from '@patchfx/models';\n" +
-          'globalThis.x = [buildPatchDiscriminator, receptiveField];\n',
-        resolveDir: consumer,
-        loader: 'js',
-      },
-      absWorkingDir: consumer,
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      external: ['@tensorflow/*'],
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const { inputs } = await bundleModule(
+      "import { buildPatchDiscriminator, receptiveField } from '@patchfx/models';\n" +
+        'globalThis.x = [buildPatchDiscriminator, receptiveField];\n',
+    );
     expect(inputs.some((i) => i.includes('@patchfx/models/dist/'))).toBe(true);
     expect(inputs.filter((i) => /@patchfx\/(data|metrics|viz|segment)\//.test(i))).toEqual([]);
   });
@@ -145,26 +158,10 @@ describe('@patchfx/models/onnx', () => {
   // The exporter is browser-safe: a page can export a model to ONNX (protobufjs, no Node
   // built-in); onnxruntime is an optional peer it imports only when asked to run a model.
   test('bundles for the browser without Node built-ins', async () => {
-    const found: Array<{ spec: string; importer: string }> = [];
-    const result = await build({
-      stdin: {
-        contents:
-          "import { exportOnnx } from '@patchfx/models/onnx';\n" + 'globalThis.x = exportOnnx;\n',
-        resolveDir: consumer,
-        loader: 'js',
-      },
-      absWorkingDir: consumer,
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      external: ['@tensorflow/*'],
-      plugins: [builtinRecorder(found)],
-    });
-    expect(found).toEqual([]);
-    const inputs = Object.keys(result.metafile.inputs);
+    const { inputs, builtins } = await bundleModule(
+      "import { exportOnnx } from '@patchfx/models/onnx';\nglobalThis.x = exportOnnx;\n",
+    );
+    expect(builtins).toEqual([]);
     expect(inputs.some((i) => i.includes('@patchfx/models/dist/onnx.js'))).toBe(true);
     expect(inputs.some((i) => i.includes('node_modules/protobufjs/'))).toBe(true);
   });
