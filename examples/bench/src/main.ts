@@ -30,7 +30,7 @@ import {
 import { Adam, planMicroBatch, trainStep } from '@patchfx/models/train';
 import { simdKernelsActive } from '@patchfx/models/backend';
 import { createDataParallel, type DataParallel } from '@patchfx/models/node';
-import { exportOnnx, OnnxModel } from '@patchfx/models/onnx';
+import { exportOnnx, loadOnnxRuntime, OnnxModel } from '@patchfx/models/onnx';
 import { encodeSafetensors } from '@patchfx/models/torch';
 import {
   BACKEND_OPTION,
@@ -95,6 +95,12 @@ interface Row {
   onnxInferImagesPerSecond?: number | null;
   /** The same, one image per call: an app's latency, in milliseconds. */
   onnxLatencyMs?: number | null;
+  /**
+   * The onnxruntime session alone, given the NCHW batch as PyTorch is (no NHWC ↔ NCHW
+   * conversion, which `OnnxModel.predictAsync` does in JavaScript), at the batch and at one image.
+   */
+  onnxSessionImagesPerSecond?: number | null;
+  onnxSessionLatencyMs?: number | null;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -311,6 +317,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
           let onnxInfer: number | null = null;
           let onnxLatencyMs: number | null = null;
           let onnxOutput: Float32Array | null = null;
+          let onnxSession: number | null = null;
+          let onnxSessionLatencyMs: number | null = null;
           try {
             // Every engine infers with the weights as initialised: inference first, training after.
             model.setWeights(initial);
@@ -376,6 +384,29 @@ async function main(argv: readonly string[]): Promise<number | void> {
                   (await time(() => onnx.predictAsync(one, [1, size, size, 3]), oneReps, true));
               } finally {
                 await onnx.dispose();
+              }
+              // The session alone on NCHW input, with OnnxModel's session options.
+              const ort = await loadOnnxRuntime();
+              const session = await ort.InferenceSession.create(exportOnnx(model), {
+                intraOpNumThreads: workers,
+              });
+              const nchw = tf.transpose(x, [0, 3, 1, 2]);
+              try {
+                const all = (await nchw.data()) as Float32Array;
+                const feed = (n: number) => ({
+                  [session.inputNames[0]]: new ort.Tensor(
+                    'float32',
+                    all.subarray(0, n * 3 * size * size),
+                    [n, 3, size, size],
+                  ),
+                });
+                const [feedBatch, feedOne] = [feed(batch), feed(1)];
+                onnxSession = batch / (await time(() => session.run(feedBatch), reps, true));
+                onnxSessionLatencyMs =
+                  1000 * (await time(() => session.run(feedOne), oneReps, true));
+              } finally {
+                nchw.dispose();
+                await session.release();
               }
             }
             if (torchDir && input === 'random') {
@@ -458,7 +489,12 @@ async function main(argv: readonly string[]): Promise<number | void> {
             parallelTrainImagesPerSecond: parallelTrain,
             ...(parallelLocal && { parallelTrainLocalImagesPerSecond: parallelTrainLocal }),
             parallelInferImagesPerSecond: parallelInfer,
-            ...(values.onnx && { onnxInferImagesPerSecond: onnxInfer, onnxLatencyMs }),
+            ...(values.onnx && {
+              onnxInferImagesPerSecond: onnxInfer,
+              onnxLatencyMs,
+              onnxSessionImagesPerSecond: onnxSession,
+              onnxSessionLatencyMs,
+            }),
             inferLatencyMs,
             outputMaxAbs: output?.maxAbs ?? null,
             outputSubnormal: output?.subnormal ?? null,
@@ -480,7 +516,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
                 ? `; BatchNorm per thread: train ${parallelTrainLocal.toFixed(2)} img/s (sync costs ${(100 * (parallelTrainLocal / parallelTrain - 1)).toFixed(1)} %)`
                 : '') +
               (onnxInfer != null
-                ? `; onnxruntime: infer ${onnxInfer.toFixed(2)} img/s, one image ${onnxLatencyMs?.toFixed(1)} ms`
+                ? `; onnxruntime: infer ${onnxInfer.toFixed(2)} img/s, one image ${onnxLatencyMs?.toFixed(1)} ms (session alone: ${onnxSession?.toFixed(2)} img/s, ${onnxSessionLatencyMs?.toFixed(1)} ms)`
                 : ''),
           );
         }
@@ -611,10 +647,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
     '',
     ...(rows.some((r) => r.onnxInferImagesPerSecond != null)
       ? [
-          `Inference, ${weights} weights: onnxruntime-node (the model exported to ONNX, ${workers} intra-op threads), patchfx ${backend} (BatchNorm folded; at batch ${batch} its best of one thread and ${workers}, at batch 1 one thread) and PyTorch (${workers} threads), the same weights and input in one run. Batch 1 is an app's latency (ms/img). Max |logit|: the size of the outputs (subnormal-free when well above 1e-30); onnxruntime − PyTorch: the largest logit difference at batch ${batch}, which shows the two ran the same weights.`,
+          `Inference, ${weights} weights: onnxruntime-node (the model exported to ONNX, ${workers} intra-op threads), patchfx ${backend} (BatchNorm folded; at batch ${batch} its best of one thread and ${workers}, at batch 1 one thread) and PyTorch (${workers} threads), the same weights and input in one run. onnxruntime: through \`OnnxModel.predictAsync\` (NHWC in and out, converted in JavaScript), and the session alone on NCHW input as PyTorch gets it. Batch 1 is an app's latency. Max |logit|: the size of the outputs (a trained model's scale, not subnormal, when well above 1e-30); onnxruntime − PyTorch: the largest logit difference at batch ${batch}, which shows the engines ran the same weights.`,
           '',
-          `| model | size | input | batch | onnxruntime img/s | onnxruntime ms/img | patchfx ${backend} img/s | PyTorch img/s | onnxruntime / PyTorch | max \\|logit\\| | \\|onnxruntime − PyTorch\\| |`,
-          '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+          `| model | size | input | batch | onnxruntime img/s | onnxruntime ms/img | session alone img/s | patchfx ${backend} img/s | PyTorch img/s | onnxruntime / PyTorch | session alone / PyTorch | max \\|logit\\| | \\|onnxruntime − PyTorch\\| |`,
+          '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
           ...rows.flatMap((r) => {
             const perSecond = (ms: number | null | undefined) => (ms ? 1000 / ms : null);
             const ratio = (a: number | null | undefined, b: number | null | undefined) =>
@@ -622,12 +658,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
             const patchfxBatch =
               Math.max(r.inferImagesPerSecond ?? 0, r.parallelInferImagesPerSecond ?? 0) || null;
             const onnxOne = perSecond(r.onnxLatencyMs);
+            const sessionOne = perSecond(r.onnxSessionLatencyMs);
             const torchOne = perSecond(r.torchLatencyMs);
             const size = `${r.model} | ${r.size} | ${r.input}`;
             const tail = `${r.outputMaxAbs == null ? '–' : r.outputMaxAbs.toPrecision(3)} | ${r.torchOnnxMaxDiff == null ? '–' : r.torchOnnxMaxDiff.toExponential(1)}`;
             return [
-              `| ${size} | ${r.batch} | ${f(r.onnxInferImagesPerSecond)} | ${f(r.onnxInferImagesPerSecond ? 1000 / r.onnxInferImagesPerSecond : null)} | ${f(patchfxBatch)} | ${f(r.torchInferImagesPerSecond)} | ${ratio(r.onnxInferImagesPerSecond, r.torchInferImagesPerSecond)} | ${tail} |`,
-              `| ${size} | 1 | ${f(onnxOne)} | ${f(r.onnxLatencyMs)} | ${f(perSecond(r.inferLatencyMs))} | ${f(torchOne)} | ${ratio(onnxOne, torchOne)} | ${tail} |`,
+              `| ${size} | ${r.batch} | ${f(r.onnxInferImagesPerSecond)} | ${f(perSecond(r.onnxInferImagesPerSecond))} | ${f(r.onnxSessionImagesPerSecond)} | ${f(patchfxBatch)} | ${f(r.torchInferImagesPerSecond)} | ${ratio(r.onnxInferImagesPerSecond, r.torchInferImagesPerSecond)} | ${ratio(r.onnxSessionImagesPerSecond, r.torchInferImagesPerSecond)} | ${tail} |`,
+              `| ${size} | 1 | ${f(onnxOne)} | ${f(r.onnxLatencyMs)} | ${f(sessionOne)} | ${f(perSecond(r.inferLatencyMs))} | ${f(torchOne)} | ${ratio(onnxOne, torchOne)} | ${ratio(sessionOne, torchOne)} | ${tail} |`,
             ];
           }),
           '',
