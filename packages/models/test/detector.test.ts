@@ -8,7 +8,6 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -16,6 +15,7 @@ import {
   createImage,
   decodeImage,
   encodeJpeg,
+  encodePng,
   evalTransform,
   ImageDecodeError,
   resolveTransformConfig,
@@ -54,42 +54,8 @@ const backend = inject('backend');
 const ROOT = resolve(__dirname, '../../..');
 const SIZE = 64;
 
-/** A PNG of 8-bit RGB pixels (stored-deflate via node:zlib; filter 0). */
-function encodeRgbPng(image: RgbImage): Uint8Array {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Uint8Array) => {
-    let c = 0xffffffff;
-    for (const v of b) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, 'latin1');
-    out.set(data, 8);
-    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
-    return out;
-  };
-  const { width, height, data } = image;
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw.set(data.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
-}
+/** A PNG of 8-bit RGB pixels. */
+const encodeRgbPng = (image: RgbImage) => encodePng({ ...image, channels: 3 });
 
 /** A face-like test image with structure (so patches differ). */
 function syntheticImage(width: number, height: number, seed: number): RgbImage {
