@@ -216,7 +216,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         type: 'string',
         default: 'scaled',
         choices: BENCH_WEIGHTS,
-        help: "weights timed, the same in every engine: 'scaled' (PyTorch's default initialisation; realistic activations) or 'reference' (xavier gain 0.02: subnormal activations deep in the network)",
+        help: "weights timed, the same in every engine: 'scaled' (PyTorch's default initialisation; activations at a trained model's scale) or 'reference' (xavier gain 0.02; activations shrink layer after layer)",
       },
       infer_only: {
         type: 'boolean',
@@ -508,9 +508,15 @@ async function main(argv: readonly string[]): Promise<number | void> {
           rows.push(row);
           if (onnxOutput) onnxOutputs.set(row, onnxOutput);
           say(
-            `${name} @${size} (${input}): train ${train?.toFixed(2)} img/s, infer ${infer?.toFixed(2)} img/s (as trained ${inferAsTrained?.toFixed(2)}), one image ${inferLatencyMs?.toFixed(1)} ms, ${row.trainGflops?.toFixed(1)} / ${row.inferGflops?.toFixed(1)} GFLOP/s; output max |logit| ${output?.maxAbs.toPrecision(3)} (${output?.subnormal} subnormal)` +
+            `${name} @${size} (${input}): ` +
+              (train != null ? `train ${train.toFixed(2)} img/s, ` : '') +
+              `infer ${infer?.toFixed(2)} img/s (as trained ${inferAsTrained?.toFixed(2)}), one image ${inferLatencyMs?.toFixed(1)} ms, ` +
+              (train != null ? `${row.trainGflops?.toFixed(1)} / ` : '') +
+              `${row.inferGflops?.toFixed(1)} GFLOP/s; output max |logit| ${output?.maxAbs.toPrecision(3)} (${output?.subnormal} subnormal)` +
               (parallel
-                ? `; ${workers} threads: train ${parallelTrain?.toFixed(2)} img/s, infer ${parallelInfer?.toFixed(2)} img/s`
+                ? `; ${workers} threads: ` +
+                  (parallelTrain != null ? `train ${parallelTrain.toFixed(2)} img/s, ` : '') +
+                  `infer ${parallelInfer?.toFixed(2)} img/s`
                 : '') +
               (parallelTrainLocal && parallelTrain
                 ? `; BatchNorm per thread: train ${parallelTrainLocal.toFixed(2)} img/s (sync costs ${(100 * (parallelTrainLocal / parallelTrain - 1)).toFixed(1)} %)`

@@ -1,10 +1,11 @@
 /**
  * The weights the bench times. An untrained model with the reference's initialisation (xavier,
- * gain 0.02) has activations around 1e-10 a few layers deep: subnormal floats, which some
- * engines (x86 without flush-to-zero) compute several times slower than normal ones and others
- * do not, so the engines' ratios would measure the weights, not the engines. `scaled` gives every
- * conv and linear layer PyTorch's own default initialisation instead (what a freshly built
- * `torch.nn.Conv2d` / `Linear` holds), whose activations stay at the scale of a trained model's.
+ * gain 0.02) has activations that shrink layer after layer (largest logit ~1e-9 in
+ * xception_block2): not a trained model's numbers, and on the way to the subnormal floats that
+ * some engines compute several times slower than normal ones and others do not, which would make
+ * the engines' ratios measure the weights. `scaled` gives every conv and linear layer PyTorch's
+ * own default initialisation instead (what a freshly built `torch.nn.Conv2d` / `Linear` holds),
+ * whose activations stay at the scale of a trained model's (largest logit ~0.1).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -19,7 +20,7 @@ export const WEIGHTS_NOTE: Readonly<Record<BenchWeights, string>> = Object.freez
   scaled:
     "PyTorch's default initialisation (conv and linear weights and biases U(±1/√fan_in), i.e. kaiming_uniform(a=√5); BatchNorm γ 1, β 0, running mean 0, variance 1)",
   reference:
-    "the reference's initialisation (xavier, gain 0.02; activations deep in the network are subnormal floats)",
+    "the reference's initialisation (xavier, gain 0.02; activations shrink layer after layer, logits ~1e-9 in xception_block2)",
 });
 
 /**
