@@ -53,12 +53,10 @@ describe('--smoke --backend cpu', () => {
     test(program, async () => {
       const { dir: cwd, remove } = emptyWorkingFolder();
       try {
-        const t0 = performance.now();
         const r = await runProgram(program, ['--smoke', '--backend', 'cpu'], {
           cwd,
           timeoutMs: 60_000,
         });
-        const seconds = (performance.now() - t0) / 1000;
         expect(r.stderr).not.toMatch(/^error:/m);
         expect(r.code).toBe(0);
         const lines = r.stdout.trimEnd().split('\n');
@@ -69,7 +67,6 @@ describe('--smoke --backend cpu', () => {
         expect(workspace).toBeDefined();
         expect(existsSync(workspace!)).toBe(false);
         expect(readdirSync(cwd)).toEqual([]);
-        expect(seconds).toBeLessThan(30);
       } finally {
         remove();
       }
