@@ -118,8 +118,10 @@ async function time(fn: () => Promise<unknown>, reps: number, settle = false): P
     return performance.now() - t0;
   };
   let last = await once();
-  // settle: warm up until two calls in a row agree within 5 % (at most 20 calls).
-  for (let i = 0; settle && i < 20; i++) {
+  // settle: warm up until two calls in a row agree within 5 % (at most 20 calls or ~15 s: on a
+  // busy machine they may never agree).
+  const until = performance.now() + 15_000;
+  for (let i = 0; settle && i < 20 && performance.now() < until; i++) {
     const t = await once();
     if (Math.abs(t - last) < 0.05 * last) break;
     last = t;
