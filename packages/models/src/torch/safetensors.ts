@@ -4,6 +4,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { getModelMetadata } from '../build.js';
+import { invertPermutation } from '../layout.js';
 import { permuteAxes } from './load.js';
 import { torchParams } from './names.js';
 
@@ -52,8 +53,11 @@ export async function encodeSafetensors(
   };
   for (const p of params) {
     const tfShape = p.variable.shape as number[];
-    const inverse = p.perm.map((_, j) => p.perm.indexOf(j));
-    const data = permuteAxes((await p.variable.read().data()) as Float32Array, tfShape, inverse);
+    const data = permuteAxes(
+      (await p.variable.read().data()) as Float32Array,
+      tfShape,
+      invertPermutation(p.perm),
+    );
     add(
       p.torchName,
       'F32',
