@@ -39,7 +39,12 @@ beforeAll(() => {
   const faces = hasSharedFaces
     ? ['real', 'fake'].map((c) => {
         const dir = join(FACES_DEV_DIR, c, 'test');
-        return join(dir, readdirSync(dir).filter((f) => f.endsWith('.png')).sort()[0]);
+        return join(
+          dir,
+          readdirSync(dir)
+            .filter((f) => f.endsWith('.png'))
+            .sort()[0],
+        );
       })
     : [];
   // A landscape image with a remainder, so that the resize and the centre crop both round.
