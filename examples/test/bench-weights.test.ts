@@ -87,6 +87,7 @@ describe('bench weights', () => {
         train_reps: 0,
         infer_reps: 1,
         one_reps: 1,
+        layouts: ['nchw', 'channels_last'],
         weights: join(dir, 'w.safetensors'),
         input: join(dir, 'x.f32'),
         output: join(dir, 'y.f32'),
@@ -103,6 +104,12 @@ describe('bench weights', () => {
       expect(line.train_images_per_second).toBeNull();
       expect(line.infer_images_per_second).toBeGreaterThan(0);
       expect(line.infer_one_ms).toBeGreaterThan(0);
+      // Each layout timed; the figure is the faster one's.
+      const layouts = line.layouts as Record<string, { infer_images_per_second: number }>;
+      expect(Object.keys(layouts).sort()).toEqual(['channels_last', 'nchw']);
+      expect(line.infer_images_per_second).toBe(
+        Math.max(...Object.values(layouts).map((l) => l.infer_images_per_second)),
+      );
       const bytes = readFileSync(job.output);
       const torch = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       const { patchfx, reference } = outputs;

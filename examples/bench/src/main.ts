@@ -84,6 +84,9 @@ interface Row {
   torchInferImagesPerSecond?: number;
   /** PyTorch, one image per call, in milliseconds. */
   torchLatencyMs?: number;
+  /** The memory layouts of PyTorch's fastest inference at the batch and at one image. */
+  torchInferLayout?: string;
+  torchLatencyLayout?: string;
   /** Largest |PyTorch logit − onnxruntime logit| over the batch: the same weights and input. */
   torchOnnxMaxDiff?: number;
   /** patchfx (BatchNorm folded), one image per call on one thread, in milliseconds. */
@@ -220,6 +223,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
         choices: BENCH_WEIGHTS,
         help: "weights timed, the same in every engine: 'scaled' (PyTorch's default initialisation; activations at a trained model's scale) or 'reference' (xavier gain 0.02; activations shrink layer after layer)",
       },
+      torch_layouts: {
+        type: 'list',
+        default: ['nchw', 'channels_last'],
+        help: "memory layouts PyTorch's inference is timed in (nchw, channels_last); its figure is the fastest",
+      },
       infer_only: {
         type: 'boolean',
         default: false,
@@ -245,6 +253,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const reps = smoke ? 1 : Number(values.reps);
   const weights = String(values.weights) as BenchWeights;
   const inferOnly = Boolean(values.infer_only);
+  for (const layout of values.torch_layouts as string[])
+    if (layout !== 'nchw' && layout !== 'channels_last')
+      throw new Error(
+        `bench: --torch_layouts takes nchw and/or channels_last (comma-separated), got '${layout}'`,
+      );
   // One image per call is quick: more repetitions for a steady median.
   const oneReps = smoke ? 1 : Math.max(reps, 10);
   const peakN = smoke ? 256 : 1024;
@@ -426,6 +439,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
                 train_reps: inferOnly ? 0 : reps,
                 infer_reps: reps,
                 one_reps: oneReps,
+                layouts: values.torch_layouts,
                 weights: file('safetensors'),
                 input: file('input.f32'),
                 output: file('output.f32'),
@@ -556,6 +570,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
           train_images_per_second: number | null;
           infer_images_per_second: number;
           infer_one_ms: number;
+          infer_layout: string;
+          infer_one_layout: string;
         };
         // PyTorch's logits (NHWC, as patchfx's), of the same weights and input.
         const bytes = readFileSync(t.output);
@@ -565,6 +581,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
             r.torchTrainImagesPerSecond = t.train_images_per_second;
           r.torchInferImagesPerSecond = t.infer_images_per_second;
           r.torchLatencyMs = t.infer_one_ms;
+          r.torchInferLayout = t.infer_layout;
+          r.torchLatencyLayout = t.infer_one_layout;
           const o = r.input === 'random' ? onnxOutputs.get(r) : undefined;
           if (o && o.length === logits.length)
             r.torchOnnxMaxDiff = o.reduce((m, v, i) => Math.max(m, Math.abs(v - logits[i])), 0);
@@ -640,7 +658,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   }
   const f = (v: number | null | undefined, d = 2) => (v == null ? '–' : v.toFixed(d));
   const table = [
-    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (SIMD kernels ${simdKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Weights: ${weights}, ${WEIGHTS_NOTE[weights]}; every engine infers with them as initialised (before any training step). Batch ${batch}, median of ${reps} (one image: of ${oneReps}). Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on 2 threads.`,
+    `Machine: ${cpus()[0]?.model ?? '?'} (${cpus().length} cores), Node ${process.version}, backend ${backend} (SIMD kernels ${simdKernelsActive() ? 'on' : 'off'}); matmul peak ${peak.toFixed(1)} GFLOP/s. Weights: ${weights}, ${WEIGHTS_NOTE[weights]}; every engine infers with them as initialised (before any training step). Batch ${batch}, median of ${reps} (one image: of ${oneReps}). Inference runs with BatchNorm folded into the convolutions (as evaluate and the detector do); "as trained" runs the BatchNorm layers. GFLOP/s and % of peak: one thread. ${workers} threads: data-parallel (createDataParallel, one backend instance per thread). Ratios: patchfx at its best here (one thread or ${workers}) against PyTorch on ${workers} threads.`,
     '',
     `| model | size | input | train img/s | train img/s, ${workers} threads | infer img/s as trained | infer img/s | infer img/s, ${workers} threads | train GFLOP/s (% peak) | infer GFLOP/s (% peak) | PyTorch train img/s | PyTorch infer img/s | train ratio | infer ratio |`,
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -655,7 +673,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
     '',
     ...(rows.some((r) => r.onnxInferImagesPerSecond != null)
       ? [
-          `Inference, ${weights} weights: onnxruntime-node (the model exported to ONNX, ${workers} intra-op threads), patchfx ${backend} (BatchNorm folded; at batch ${batch} its best of one thread and ${workers}, at batch 1 one thread) and PyTorch (${workers} threads), the same weights and input in one run. onnxruntime: through \`OnnxModel.predictAsync\` (NHWC in and out, converted in JavaScript), and the session alone on NCHW input as PyTorch gets it. Batch 1 is an app's latency. Max |logit|: the size of the outputs (a trained model's scale, not subnormal, when well above 1e-30); onnxruntime − PyTorch: the largest logit difference at batch ${batch}, which shows the engines ran the same weights.`,
+          `Inference, ${weights} weights: onnxruntime-node (the model exported to ONNX, ${workers} intra-op threads), patchfx ${backend} (BatchNorm folded; at batch ${batch} its best of one thread and ${workers}, at batch 1 one thread) and PyTorch (${workers} threads; the faster of its memory layouts ${(values.torch_layouts as string[]).join(', ')}, named), the same weights and input in one run. onnxruntime: through \`OnnxModel.predictAsync\` (NHWC in and out, converted in JavaScript), and the session alone on NCHW input as PyTorch gets it. Batch 1 is an app's latency. Max |logit|: the size of the outputs (a trained model's scale, not subnormal, when well above 1e-30); onnxruntime − PyTorch: the largest logit difference at batch ${batch}, which shows the engines ran the same weights.`,
           '',
           `| model | size | input | batch | onnxruntime img/s | onnxruntime ms/img | session alone img/s | patchfx ${backend} img/s | PyTorch img/s | onnxruntime / PyTorch | session alone / PyTorch | max \\|logit\\| | \\|onnxruntime − PyTorch\\| |`,
           '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -671,8 +689,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
             const size = `${r.model} | ${r.size} | ${r.input}`;
             const tail = `${r.outputMaxAbs == null ? '–' : r.outputMaxAbs.toPrecision(3)} | ${r.torchOnnxMaxDiff == null ? '–' : r.torchOnnxMaxDiff.toExponential(1)}`;
             return [
-              `| ${size} | ${r.batch} | ${f(r.onnxInferImagesPerSecond)} | ${f(perSecond(r.onnxInferImagesPerSecond))} | ${f(r.onnxSessionImagesPerSecond)} | ${f(patchfxBatch)} | ${f(r.torchInferImagesPerSecond)} | ${ratio(r.onnxInferImagesPerSecond, r.torchInferImagesPerSecond)} | ${ratio(r.onnxSessionImagesPerSecond, r.torchInferImagesPerSecond)} | ${tail} |`,
-              `| ${size} | 1 | ${f(onnxOne)} | ${f(r.onnxLatencyMs)} | ${f(sessionOne)} | ${f(perSecond(r.inferLatencyMs))} | ${f(torchOne)} | ${ratio(onnxOne, torchOne)} | ${ratio(sessionOne, torchOne)} | ${tail} |`,
+              `| ${size} | ${r.batch} | ${f(r.onnxInferImagesPerSecond)} | ${f(perSecond(r.onnxInferImagesPerSecond))} | ${f(r.onnxSessionImagesPerSecond)} | ${f(patchfxBatch)} | ${f(r.torchInferImagesPerSecond)}${r.torchInferLayout ? ` (${r.torchInferLayout})` : ''} | ${ratio(r.onnxInferImagesPerSecond, r.torchInferImagesPerSecond)} | ${ratio(r.onnxSessionImagesPerSecond, r.torchInferImagesPerSecond)} | ${tail} |`,
+              `| ${size} | 1 | ${f(onnxOne)} | ${f(r.onnxLatencyMs)} | ${f(sessionOne)} | ${f(perSecond(r.inferLatencyMs))} | ${f(torchOne)}${r.torchLatencyLayout ? ` (${r.torchLatencyLayout})` : ''} | ${ratio(onnxOne, torchOne)} | ${ratio(sessionOne, torchOne)} | ${tail} |`,
             ];
           }),
           '',
