@@ -9,6 +9,7 @@ export {
   type DetectorInit,
   type DetectorSource,
   type LoadDetectorOptions,
+  type LoadedOnnxModel,
 } from './detector.js';
 export type {
   Detection,
