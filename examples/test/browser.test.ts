@@ -327,7 +327,7 @@ describe('browser demo in headless Chromium', () => {
     const isolated = await page.evaluate(() => crossOriginIsolated);
     expect(isolated).toBe(true); // the server's COOP/COEP headers: wasm threads
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    const threads = Math.min(4, cores);
+    const threads = Math.min(4, Math.ceil(cores / 2)); // onnxruntime-web's default
     // Headless Chromium here runs with --disable-gpu: no WebGPU adapter, so the page picks wasm.
     const webgpu = await page.evaluate(
       async () =>

@@ -161,7 +161,7 @@ function trainedNote(m: StagedAssets['model']): string {
 /** What runs the model: `tfjs <backend>` or `onnxruntime-web <version> (<ep>[, threads])`. */
 function engine(): string {
   if (runtime === 'tfjs' || !ort) return `tfjs ${tf.getBackend()}`;
-  return `onnxruntime-web ${ort.version} (${ort.describe})`;
+  return `onnxruntime-web ${ort.version} (${ort.describe()})`;
 }
 
 function describeModel(d: Detector, origin: string): string {

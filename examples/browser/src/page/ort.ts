@@ -21,10 +21,11 @@ export interface OrtChoice {
   readonly ep: ExecutionProvider;
   /** Whether `?ep=` asked for it (then there is no fallback). */
   readonly asked: boolean;
-  /** Threads of the wasm EP (`ort.env.wasm.numThreads`). */
-  readonly threads: number;
-  /** `webgpu`, or `wasm, 2 threads`. */
-  readonly describe: string;
+  /**
+   * `webgpu`, or `wasm, N threads` with onnxruntime-web's thread count
+   * (`ort.env.wasm.numThreads`, which it sets when it starts, at the first session).
+   */
+  describe(): string;
   /** Why this EP or thread count, when it is not what the person might expect; else ''. */
   readonly note: string;
 }
@@ -74,8 +75,8 @@ export async function pickExecutionProvider(
  *
  * @param ep - The execution provider.
  * @param options - `asked` and `note` (from {@link pickExecutionProvider}); `threads`: the wasm
- *   EP's thread count (`?threads=`), default all cores up to 4 when the page is cross-origin
- *   isolated, else 1 (WebAssembly threads need `SharedArrayBuffer`).
+ *   EP's thread count (`?threads=`), default onnxruntime-web's: half the cores, at most 4, when
+ *   the page is cross-origin isolated, else 1 (WebAssembly threads need `SharedArrayBuffer`).
  * @throws When `threads` is not a positive integer.
  */
 export async function loadOrt(
@@ -86,27 +87,28 @@ export async function loadOrt(
     ep === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   ort.env.wasm.wasmPaths = new URL('ort/', location.href).href;
   const notes = options.note ? [options.note] : [];
-  let threads = crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   if (options.threads != null) {
-    threads = Number(options.threads);
+    const threads = Number(options.threads);
     if (!(Number.isInteger(threads) && threads >= 1)) {
       throw new Error(`threads must be a positive integer, got '${options.threads}'`);
     }
+    ort.env.wasm.numThreads = threads;
   }
-  if (threads > 1 && !crossOriginIsolated) {
+  if (!crossOriginIsolated) {
     notes.push(
       'The page is not cross-origin isolated (no COOP/COEP headers), so wasm runs on 1 thread',
     );
-    threads = 1;
   }
-  ort.env.wasm.numThreads = threads;
   return {
     runtime: ort,
     version: ort.env.versions.web ?? 'unknown',
     ep,
     asked: options.asked,
-    threads,
-    describe: ep === 'webgpu' ? 'webgpu' : `wasm, ${threads} thread${threads === 1 ? '' : 's'}`,
+    describe: () => {
+      if (ep === 'webgpu') return 'webgpu';
+      const n = ort.env.wasm.numThreads ?? 0;
+      return `wasm, ${n > 0 ? n : '?'} thread${n === 1 ? '' : 's'}`;
+    },
     note: notes.join('. '),
   };
 }
