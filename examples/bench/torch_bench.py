@@ -6,7 +6,7 @@ Reads a JSON job list on stdin, prints one JSON result line per job. A job names
 and batch, the repetitions (`infer_reps` at the batch, `one_reps` at one image, `train_reps`
 training steps; 0 skips), the memory layouts to time inference in (`layouts`: `nchw`,
 `channels_last`; the fastest is reported, with each one's figures) and of training
-(`channels_last`), and optionally the files the bench wrote: `weights` (safetensors with
+(`channels_last`), and `stat` (`median` of the repetitions, or `best`: the fastest), and optionally the files the bench wrote: `weights` (safetensors with
 the reference's state-dict names, from patchfx's encodeSafetensors), `input` (the batch, NCHW
 float32) and `output` (where to write the logits of the batch, NHWC float32, to compare with
 onnxruntime's). Inference is timed first, with the weights as given; training after. Threads:
@@ -36,14 +36,15 @@ def build(name):
     raise SystemExit(f'torch_bench: no PyTorch definition for {name}')
 
 
-def timed(fn, reps):
+def timed(fn, reps, stat='median'):
+    """Seconds of one call: the median of `reps` after a warm-up call, or the fastest ('best')."""
     fn()  # warm-up
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times) if stat == 'best' else statistics.median(times)
 
 
 def main():
@@ -56,6 +57,7 @@ def main():
         if job.get('weights'):
             net.load_state_dict(load_safetensors(job['weights']), strict=True)
         n, size = job['batch'], job['size']
+        stat = job.get('stat', 'median')
         if job.get('input'):
             x = torch.from_numpy(np.fromfile(job['input'], dtype=np.float32).reshape(n, 3, size, size))
         else:
@@ -80,8 +82,8 @@ def main():
                 xl = x.contiguous(memory_format=fmt)
                 one = x[:1].contiguous(memory_format=fmt)
                 per_layout[layout] = {
-                    'infer_images_per_second': n / timed(lambda: net(xl), job['infer_reps']),
-                    'infer_one_ms': 1000 * timed(lambda: net(one), job.get('one_reps', job['infer_reps'])),
+                    'infer_images_per_second': n / timed(lambda: net(xl), job['infer_reps'], stat),
+                    'infer_one_ms': 1000 * timed(lambda: net(one), job.get('one_reps', job['infer_reps']), stat),
                 }
             res['layouts'] = per_layout
             best = max(per_layout, key=lambda k: per_layout[k]['infer_images_per_second'])
@@ -110,7 +112,7 @@ def main():
                 loss.backward()
                 opt.step()
 
-            res['train_images_per_second'] = n / timed(train_step, job['train_reps'])
+            res['train_images_per_second'] = n / timed(train_step, job['train_reps'], stat)
         print(json.dumps(res), flush=True)
 
 

@@ -20,7 +20,17 @@ const PROGRAMS = readdirSync(join(ROOT, 'examples'))
 /** Options each program must list besides --help, --backend and --smoke (one of its own at least). */
 const OWN_OPTIONS: Record<string, readonly string[]> = {
   align: ['size', 'min_face_score', 'model_dir'],
-  bench: ['models', 'reps', 'workers', 'weights', 'onnx', 'torch', 'torch_layouts', 'infer_only'],
+  bench: [
+    'models',
+    'reps',
+    'workers',
+    'weights',
+    'onnx',
+    'torch',
+    'torch_layouts',
+    'infer_only',
+    'stat',
+  ],
   browser: ['port', 'no-serve', 'model'],
   convert: ['which_model_netD', 'out', 'overwrite'],
   demo: ['out', 'count', 'max_steps'],
