@@ -738,6 +738,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
         machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
         backend,
         weights,
+        stat,
         workers,
         peakGflops: peak,
         rows,
