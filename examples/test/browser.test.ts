@@ -6,7 +6,8 @@
  * against `docs/report.schema.json`, and save a screenshot to `test-artifacts/browser/demo.png`.
  * Then: a full-image model picked with "Use another model" (no patch map), the backends the
  * page starts through `useBackend`, and `?runtime=onnx`: the staged ONNX export in
- * onnxruntime-web, against Node's tfjs scores.
+ * onnxruntime-web, against Node's tfjs scores, on wasm (this headless Chromium has no GPU) and
+ * on WebGPU through Chromium's software adapter (SwiftShader, `--use-webgpu-adapter=swiftshader`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,7 +22,13 @@ import { decodeImage, encodeJpeg, type RgbImage } from '@patchfx/data';
 import { buildPatchDiscriminator } from '@patchfx/models';
 import { loadDetectorFromPath, saveCheckpoint } from '@patchfx/models/node';
 import { resizeImageBilinear, toRgba } from '@patchfx/viz';
-import { FACES_DEV_DIR, hasSharedFaces, launchChromium, makeTempDir } from '@patchfx/test-utils';
+import {
+  CHROMIUM,
+  FACES_DEV_DIR,
+  hasSharedFaces,
+  launchChromium,
+  makeTempDir,
+} from '@patchfx/test-utils';
 import { ROOT } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -382,6 +389,64 @@ describe('browser demo in headless Chromium', () => {
       expect(await bad.page.textContent('#error')).toMatch(
         /^The page could not start: ep=webgpu: WebGPU is not available \(.*\); use ep=wasm/,
       );
+    }
+  });
+
+  test('?ep=webgpu runs the WebGPU build on a real WebGPU adapter (SwiftShader, on the CPU) and scores as Node does', async (ctx) => {
+    // Chromium's own WebGPU implementation on its software Vulkan (SwiftShader): real WebGPU,
+    // shaders and all, with no GPU; its speed means nothing.
+    const { chromium } = await import('playwright-core');
+    const gpuBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--use-webgpu-adapter=swiftshader',
+      ],
+    });
+    try {
+      const { page, errors, requests } = await openPage(
+        gpuBrowser,
+        `${demo.url}?runtime=onnx&ep=webgpu&backend=cpu&parts=0`,
+      );
+      const adapter = await page.evaluate(async () => {
+        interface Adapter {
+          readonly info?: { readonly vendor?: string; readonly architecture?: string };
+        }
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<Adapter> } }).gpu;
+        const a = await gpu?.requestAdapter();
+        return a ? `${a.info?.vendor ?? '?'} ${a.info?.architecture ?? ''}`.trim() : null;
+      });
+      if (!adapter) {
+        console.info(
+          'browser test: this Chromium gives no SwiftShader WebGPU adapter; WebGPU not tested',
+        );
+        ctx.skip();
+      }
+      expect(await page.textContent('#error')).toBe('');
+      expect(await page.textContent('#status')).toContain(
+        'runtime onnx · onnxruntime-web 1.30.0 (webgpu), tfjs backend cpu',
+      );
+      expect(requests).toContain('/ort/ort-wasm-simd-threaded.asyncify.wasm');
+      expect(requests).not.toContain('/ort/ort-wasm-simd-threaded.wasm');
+      await pickImage(page, imagePath);
+      expect(await page.textContent('#error')).toBe('');
+      expect(await page.textContent('#timing')).toContain('by onnxruntime-web 1.30.0 (webgpu)');
+      const report = await downloadReport(page);
+      const node = await loadDetectorFromPath(join(publicDir, 'model')); // tfjs, cpu
+      const expected = await node.detect(imagePath);
+      node.dispose();
+      expect(Math.abs(report.score - expected.score)).toBeLessThanOrEqual(1e-4);
+      const map = report.patchMap.rows.flat() as number[];
+      const worst = Math.max(...map.map((v, i) => Math.abs(v - expected.patchMap!.data[i])));
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      console.info(
+        `browser test: onnxruntime-web ran on webgpu (adapter: ${adapter}, software); |Δ| vs Node's tfjs: score ${Math.abs(report.score - expected.score).toExponential(1)}, patch map ${worst.toExponential(1)}`,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await gpuBrowser.close();
     }
   });
 });
