@@ -397,7 +397,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
             }
             if (values.onnx) {
               // Exported as the weights are now; the same input, transposed to NCHW inside.
-              const onnx = await OnnxModel.create(exportOnnx(model), { threads: workers });
+              const onnxBytes = exportOnnx(model);
+              const onnx = await OnnxModel.create(onnxBytes, { threads: workers });
               try {
                 const xs = (await x.data()) as Float32Array;
                 onnxOutput = (await onnx.predictAsync(xs, [batch, size, size, 3])).data;
@@ -413,7 +414,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
               }
               // The session alone on NCHW input, with OnnxModel's session options.
               const ort = await loadOnnxRuntime();
-              const session = await ort.InferenceSession.create(exportOnnx(model), {
+              const session = await ort.InferenceSession.create(onnxBytes, {
                 intraOpNumThreads: workers,
               });
               const nchw = tf.transpose(x, [0, 3, 1, 2]);

@@ -12,9 +12,12 @@ square cropped (`loadSize` for patch models, `fineSize` for full-image models), 
 import json
 import sys
 
-import numpy as np
-import onnxruntime as ort
-from PIL import Image
+try:
+    import numpy as np
+    import onnxruntime as ort
+    from PIL import Image
+except ImportError as e:
+    sys.exit(f"score_onnx.py needs {e.name}: pip install onnxruntime numpy pillow")
 
 
 def load_image(path, load_size, crop, norm):
@@ -39,7 +42,9 @@ def softmax(logits, axis):
 
 def main(argv):
     as_json = "--json" in argv
-    model_path, *images = [a for a in argv if a != "--json"]
+    model_path, *images = [a for a in argv if a != "--json"] or [None]
+    if model_path is None or not images:
+        sys.exit("usage: python score_onnx.py model.onnx face.png [more.png ...] [--json]")
     session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
     meta = session.get_modelmeta().custom_metadata_map
     pre = json.loads(meta["patchfx.preprocessing"])  # export-onnx always records it
@@ -49,7 +54,10 @@ def main(argv):
     crop = pre["loadSize"] if patch_model else pre["fineSize"]
     results = []
     for path in images:
-        x = load_image(path, pre["loadSize"], crop, norm)
+        try:
+            x = load_image(path, pre["loadSize"], crop, norm)
+        except OSError as e:  # missing, unreadable or not an image
+            sys.exit(f"cannot read image '{path}': {e}")
         (logits,) = session.run(["logits"], {"input": x})
         probs = softmax(logits.astype(np.float64), axis=1)[0]  # [2, H, W] or [2]
         if patch_model:

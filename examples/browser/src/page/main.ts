@@ -21,15 +21,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   loadDetector,
   memoryCheckpointReader,
+  parseRuntime,
   type Detector,
   type DetectorReport,
   type DetectorSource,
   type LoadDetectorOptions,
+  type Runtime,
   type SegmenterLike,
 } from '@patchfx/models/detector';
 import { useBackend } from '@patchfx/models/backend';
-// Types only: the detector imports @patchfx/models/onnx (and protobufjs) when runtime is onnx.
-import type { Runtime } from '@patchfx/models/onnx';
 import { setJpegWasm, type RgbImage } from '@patchfx/data';
 import {
   colormapLut,
@@ -451,15 +451,6 @@ function wire(): void {
   });
 }
 
-/**
- * `?runtime=`, checked here rather than with `parseRuntime` of `@patchfx/models/onnx`, whose
- * static import would pull the ONNX export code into the tfjs page's bundle.
- */
-function pageRuntime(asked: string | null): Runtime {
-  if (asked === null || asked === 'tfjs' || asked === 'onnx') return asked ?? 'tfjs';
-  throw new Error(`runtime must be one of tfjs | onnx, got '${asked}'`);
-}
-
 /** Shows the runtime and EP in the settings form; applying it reloads with those parameters. */
 function wireSettings(): void {
   const form = $<HTMLFormElement>('settings');
@@ -482,7 +473,7 @@ function wireSettings(): void {
 async function main(): Promise<void> {
   drawLegend();
   wire();
-  runtime = pageRuntime(params.get('runtime'));
+  runtime = parseRuntime(params.get('runtime'));
   wireSettings();
   const backend = await pickBackend();
   if (runtime === 'onnx') {

@@ -48,7 +48,7 @@ import {
   type PatchPart,
 } from './parts.js';
 import { boxToOriginal, preprocessImage, type PixelBox, type ResolvedSizes } from './preprocess.js';
-import { urlCheckpointReader } from './reader.js';
+import { fetchBytes, resolveUrl, urlCheckpointReader } from './reader.js';
 import { buildReport, type DetectorReport, type ReportOptions } from './report.js';
 import type {
   Detection,
@@ -523,32 +523,16 @@ function isOnnxUrl(source: string | URL): boolean {
 /** Fetches an `.onnx` file. */
 async function fetchOnnx(
   source: string | URL,
-  fetchFn: typeof fetch = globalThis.fetch,
+  fetchFn?: typeof fetch,
 ): Promise<{ bytes: Uint8Array; where: string }> {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  let url: URL;
-  try {
-    url = new URL(String(source), base);
-  } catch {
+  const { href } = resolveUrl(source, 'an .onnx file');
+  const bytes = await fetchBytes(href, fetchFn);
+  if (!bytes) {
     throw new Error(
-      `'${String(source)}' is not a URL; in Node load an .onnx file with loadDetectorFromPath of '@patchfx/models/node'`,
+      `cannot fetch '${href}': HTTP 404 (no ONNX file there: export one with \`npm run export-onnx\`)`,
     );
   }
-  let response: Response;
-  try {
-    response = await fetchFn(url.href);
-  } catch (e) {
-    throw new Error(`cannot fetch '${url.href}': ${(e as Error).message}`, { cause: e });
-  }
-  if (!response.ok) {
-    throw new Error(
-      `cannot fetch '${url.href}': HTTP ${response.status}` +
-        (response.status === 404
-          ? ' (no ONNX file there: export one with `npm run export-onnx`)'
-          : ''),
-    );
-  }
-  return { bytes: new Uint8Array(await response.arrayBuffer()), where: url.href };
+  return { bytes, where: href };
 }
 
 function isLoadedCheckpoint(x: unknown): x is LoadedCheckpoint {

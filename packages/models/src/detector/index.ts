@@ -75,3 +75,4 @@ export {
   type ReportPatch,
 } from './report.js';
 export { PATCHFX_VERSION } from './version.js';
+export { parseRuntime, RUNTIMES, type Runtime } from '../onnx/runtime.js';

@@ -30,32 +30,49 @@ export function urlCheckpointReader(
   url: string | URL,
   options: UrlReaderOptions = {},
 ): { read: CheckpointReader; url: string } {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  let folder: URL;
-  try {
-    folder = new URL(String(url), base);
-  } catch {
-    throw new Error(
-      `'${String(url)}' is not a URL; in Node load a checkpoint folder with loadDetectorFromPath of '@patchfx/models/node'`,
-    );
-  }
+  const folder = resolveUrl(url, 'a checkpoint folder');
   if (!folder.pathname.endsWith('/')) folder.pathname += '/';
   const doFetch = options.fetch ?? globalThis.fetch;
-  const read: CheckpointReader = async (name) => {
-    const target = new URL(name, folder);
-    let response: Response;
-    try {
-      response = await doFetch(target.href);
-    } catch (e) {
-      throw new Error(`cannot fetch '${target.href}': ${(e as Error).message}`, { cause: e });
-    }
-    if (response.status === 404) return undefined;
-    if (!response.ok) {
-      throw new Error(`cannot fetch '${target.href}': HTTP ${response.status}`);
-    }
-    return new Uint8Array(await response.arrayBuffer());
-  };
+  const read: CheckpointReader = (name) => fetchBytes(new URL(name, folder).href, doFetch);
   return { read, url: folder.href };
+}
+
+/**
+ * A URL resolved against the page (`location.href`) when there is one.
+ *
+ * @param url - An absolute URL, or one relative to the page.
+ * @param what - What it should name, for the message (e.g. `'an .onnx file'`).
+ * @throws When `url` is not a URL (a relative one outside a page, e.g. a path in Node).
+ */
+export function resolveUrl(url: string | URL, what: string): URL {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  try {
+    return new URL(String(url), base);
+  } catch {
+    throw new Error(
+      `'${String(url)}' is not a URL; in Node load ${what} with loadDetectorFromPath of '@patchfx/models/node'`,
+    );
+  }
+}
+
+/**
+ * Fetches a file's bytes; `undefined` when the server answers 404.
+ *
+ * @throws When the fetch fails or the server answers another error status, naming the URL.
+ */
+export async function fetchBytes(
+  href: string,
+  doFetch: typeof fetch = globalThis.fetch,
+): Promise<Uint8Array | undefined> {
+  let response: Response;
+  try {
+    response = await doFetch(href);
+  } catch (e) {
+    throw new Error(`cannot fetch '${href}': ${(e as Error).message}`, { cause: e });
+  }
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`cannot fetch '${href}': HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /**

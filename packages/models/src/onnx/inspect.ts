@@ -5,7 +5,11 @@
  */
 import type { ModelMetadata } from '../build.js';
 import { checkCalibration, type DetectorCalibration } from '../detector/decision.js';
-import { checkPreprocessing, type CheckpointPreprocessing } from '../io/checkpoint.js';
+import {
+  checkPreprocessing,
+  NORMALIZATION,
+  type CheckpointPreprocessing,
+} from '../io/checkpoint.js';
 import type { ReceptiveField } from '../receptive-field.js';
 import { isPatchModel, resolveModelConfig } from '../variants.js';
 import { ONNX_METADATA_KEYS } from './export.js';
@@ -113,11 +117,11 @@ export function readOnnxInfo(bytes: Uint8Array, where = 'the ONNX file'): OnnxMo
       `${where}: a patch model's file must record '${K.receptiveField}'; re-export it`,
     );
   }
-  const normalization = parseJson(
-    props.get(K.normalization) ?? '{"scale":255,"mean":0.5,"std":0.5}',
-    K.normalization,
-    where,
-  ) as OnnxModelInfo['normalization'];
+  const normText = props.get(K.normalization);
+  const normalization =
+    normText === undefined
+      ? { ...NORMALIZATION }
+      : (parseJson(normText, K.normalization, where) as OnnxModelInfo['normalization']);
   const pre = props.get(K.preprocessing);
   const cal = props.get(K.calibration);
   return {

@@ -192,18 +192,24 @@ export interface OnnxModel {
   };
 }
 
-let modelType: protobuf.Type | null = null;
+let cachedModelType: protobuf.Type | null = null;
+
+/** The `ModelProto` message type, built from the descriptor on first use. */
+function onnxModelType(): protobuf.Type {
+  cachedModelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  return cachedModelType;
+}
 
 /** Encodes a model as ONNX protobuf bytes (a `ModelProto`). */
 export function encodeModel(model: OnnxModel): Uint8Array {
-  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  const modelType = onnxModelType();
   const message = modelType.fromObject(model as unknown as Record<string, unknown>);
   return modelType.encode(message).finish();
 }
 
 /** Decodes ONNX bytes back to plain objects (field names as in the ONNX IR), for inspection. */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
-  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  const modelType = onnxModelType();
   return modelType.toObject(modelType.decode(bytes), {
     longs: Number,
     bytes: Array,
@@ -229,7 +235,7 @@ export interface OnnxModelHeader {
  * @throws When the bytes are not a protobuf `ModelProto`.
  */
 export function decodeModelHeader(bytes: Uint8Array): OnnxModelHeader {
-  modelType ??= protobuf.Root.fromJSON(ONNX_DESCRIPTOR).lookupType('onnx.ModelProto');
+  const modelType = onnxModelType();
   const m = modelType.toObject(modelType.decode(bytes), { longs: Number, defaults: false }) as {
     ir_version?: number;
     producer_name?: string;
