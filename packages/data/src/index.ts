@@ -5,7 +5,7 @@
  */
 export { createImage, ImageDecodeError, type RgbImage } from './image.js';
 export { createRng, uniformStream, mixSeeds, type Rng, type UniformStream } from './random.js';
-export { crc32 } from './crc32.js';
+export { crc32, crc32c, maskedCrc32c } from './crc32.js';
 export {
   sniffImageFormat,
   IMAGE_FORMATS,
@@ -101,3 +101,4 @@ export {
   GROUND_TRUTH_SUFFIXES,
 } from './ground-truth.js';
 export type { PatchGrid } from './patch-grid.js';
+export { encodeTfRecord, TFRECORD_OVERHEAD } from './tfrecord/frame.js';
