@@ -102,3 +102,4 @@ export {
 } from './ground-truth.js';
 export type { PatchGrid } from './patch-grid.js';
 export { encodeTfRecord, TFRECORD_OVERHEAD } from './tfrecord/frame.js';
+export { numpyRandomState, type NumpyRandomState } from './numpy-random.js';
