@@ -20,6 +20,7 @@ const PROGRAMS = readdirSync(join(ROOT, 'examples'))
 /** Options each program must list besides --help, --backend and --smoke (one of its own at least). */
 const OWN_OPTIONS: Record<string, readonly string[]> = {
   align: ['size', 'min_face_score', 'model_dir'],
+  audit: ['real_im_path', 'fake_im_path', 'partition', 'max_files', 'json'],
   bench: [
     'models',
     'reps',
