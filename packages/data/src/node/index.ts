@@ -22,3 +22,13 @@ export {
 export { auditFiles, type AuditFilesOptions } from './audit-files.js';
 export { startWorker, workerScriptBeside, type WorkerScript } from './worker-thread.js';
 export { writeFileAtomic } from './write-file-atomic.js';
+export {
+  probeVideo,
+  readVideoFrames,
+  writeVideo,
+  FFMPEG_INSTALL_HINT,
+  type VideoInfo,
+  type VideoFrame,
+  type VideoReadOptions,
+  type VideoWriteOptions,
+} from './video.js';
