@@ -6,7 +6,8 @@
  *
  * Where things are: `types.ts` (data shapes), `normalize.ts`, `resize.ts`, `colormap.ts`,
  * `overlay.ts` (the `test.py --visualize` and training overlays), `blur.ts` (the overlay
- * notebook), `grid.ts`, `draw.ts`, `text.ts`, `png.ts`, `npy.ts`, `charts/`, `html/`.
+ * notebook), `grid.ts`, `draw.ts`, `text.ts`, `png.ts`, `npy.ts`, `charts/`, `html/`, `tensorboard/` (event
+ * records).
  * Compressed PNG and file IO are under `@patchfx/viz/node`.
  */
 export {
@@ -121,4 +122,13 @@ export {
   type TextSection,
   type SvgSection,
 } from './html/report.js';
+export {
+  loadTensorBoardEncoder,
+  tensorBoardFileName,
+  TENSORBOARD_FILE_VERSION,
+  type TensorBoardEvent,
+  type TensorBoardEncoder,
+  type TensorBoardScalar,
+  type TensorBoardImage,
+} from './tensorboard/event.js';
 export { escapeXml } from './internal/escape.js';
