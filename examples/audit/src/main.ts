@@ -9,7 +9,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetAudit, DatasetSideSummary } from '@patchfx/data';
 import { auditFiles, discoverPairedSplit, PARTITIONS, type Partition } from '@patchfx/data/node';
-import { parseOptions, runMain, say, SMOKE_OPTION, withSmoke } from '@patchfx/example-common';
+import {
+  BACKEND_OPTION,
+  parseOptions,
+  runMain,
+  say,
+  SMOKE_OPTION,
+  withSmoke,
+} from '@patchfx/example-common';
 
 /** `{ png: 73, jpeg: 2 }` → `png 73, jpeg 2`, most frequent first. */
 const counts = (c: Readonly<Record<string, number>>) =>
@@ -63,6 +70,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
         help: 'inspect at most this many file headers per side and split, evenly spread (0: all)',
       },
       json: { type: 'boolean', default: false, help: 'print the audits as JSON instead' },
+      backend: {
+        ...BACKEND_OPTION,
+        help: 'unused: audit reads file headers and does no tensor work (accepted like every program)',
+      },
       smoke: SMOKE_OPTION,
     },
     argv,
