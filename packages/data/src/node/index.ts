@@ -32,3 +32,9 @@ export {
   type VideoReadOptions,
   type VideoWriteOptions,
 } from './video.js';
+export {
+  readTfRecords,
+  createTfRecordWriter,
+  type ReadTfRecordsOptions,
+  type TfRecordWriter,
+} from './tfrecord.js';
