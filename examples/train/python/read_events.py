@@ -3,6 +3,8 @@
 
     python3 read_events.py runs/<name>/events.out.tfevents.*      # prints one JSON line per event
     python3 read_events.py --summary runs/<name>                   # tags, steps and images per file
+    python3 read_events.py --images OUT runs/<name>                # also saves each image as
+                                                                   # OUT/<tag>_<step>.png
 
 Each record's framing is checked: the masked CRC-32C of its length and of its data (crcmod's
 crc-32c). The records are parsed as TensorFlow's `Event` protocol buffer, built here from its
@@ -120,8 +122,8 @@ def decode_image(png):
     return {"format": im.format, "mode": im.mode, "size": list(im.size)}
 
 
-def read_events(path):
-    """The events of one file as plain dicts."""
+def read_events(path, image_dir=None):
+    """The events of one file as plain dicts (images also saved in image_dir when given)."""
     out = []
     for off, data in read_records(path):
         ev = Event()
@@ -140,6 +142,10 @@ def read_events(path):
                     values.append({"tag": v.tag, "simple_value": v.simple_value})
                 elif which == "image":
                     img = v.image
+                    if image_dir:
+                        name = "%s_%d.png" % (v.tag.replace("/", "_"), ev.step)
+                        with open(os.path.join(image_dir, name), "wb") as fh:
+                            fh.write(img.encoded_image_string)
                     values.append(
                         {
                             "tag": v.tag,
@@ -170,14 +176,26 @@ def event_files(paths):
 
 
 def main(argv):
-    args = [a for a in argv if a != "--summary"]
+    args = list(argv)
+    summary = "--summary" in args
+    if summary:
+        args.remove("--summary")
+    image_dir = None
+    if "--images" in args:
+        i = args.index("--images")
+        if i + 1 >= len(args):
+            print("read_events.py: --images needs a folder", file=sys.stderr)
+            return 1
+        image_dir = args[i + 1]
+        del args[i : i + 2]
+        os.makedirs(image_dir, exist_ok=True)
     if not args or "-h" in args or "--help" in args:
         print(__doc__.strip())
         return 0 if args else 1
     try:
         for path in event_files(args):
-            events = read_events(path)
-            if "--summary" in argv:
+            events = read_events(path, image_dir)
+            if summary:
                 tags = {}
                 for e in events:
                     for v in e.get("values", []):
