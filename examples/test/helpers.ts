@@ -8,7 +8,10 @@ import { PNG } from 'pngjs';
 const require = createRequire(import.meta.url);
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Flags of a tiny, fast training run (a 32-px `xception_relu2` on wasm, batches of 4, quiet). */
+/**
+ * Flags of a tiny, fast training run (a 32-px `xception_relu2` on wasm, batches of 4, quiet, no
+ * TensorBoard event files: they would go to `runs/` under the repository root).
+ */
 export const TINY_TRAIN: readonly string[] = Object.freeze([
   '--which_model_netD',
   'xception_relu2',
@@ -21,6 +24,8 @@ export const TINY_TRAIN: readonly string[] = Object.freeze([
   '--backend',
   'wasm',
   '--quiet',
+  '--tensorboard_dir',
+  'none',
 ]);
 
 /** Result of a program run. */
@@ -44,6 +49,8 @@ export function runProgram(
     killWhen?: (stdout: string) => boolean;
     killSignal?: NodeJS.Signals;
     timeoutMs?: number;
+    /** Environment variables set or replaced for the program (e.g. `PATH`). */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<RunResult> {
   const tsx = require.resolve('tsx');
@@ -58,7 +65,7 @@ export function runProgram(
     ],
     {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, INIT_CWD: options.cwd ?? ROOT, FORCE_COLOR: '0' },
+      env: { ...process.env, INIT_CWD: options.cwd ?? ROOT, FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

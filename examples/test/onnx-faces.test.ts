@@ -32,6 +32,8 @@ describe.runIf(hasSharedFaces)('evaluate --runtime onnx on faces-dev', () => {
       '16',
       '--max_steps',
       '40',
+      '--tensorboard_dir',
+      'none',
       '--backend',
       'wasm',
       '--checkpoints_dir',

@@ -98,6 +98,8 @@ describe('model-info, convert and the full-image baseline', () => {
         join(dir, 'ck'),
         '--name',
         'full',
+        '--tensorboard_dir',
+        join(dir, 'runs'),
         '--backend',
         'wasm',
         '--quiet',

@@ -635,6 +635,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
         join(root, 'ck'),
         '--name',
         'bench',
+        '--tensorboard_dir',
+        'none',
         '--overwrite_config',
         '--max_steps',
         String(steps),

@@ -130,7 +130,12 @@ export const TRAIN_OPTIONS: OptionSpecs = Object.freeze({
   display_freq: {
     type: 'number',
     default: 1000,
-    help: 'accepted for compatibility (image grids go to the HTML report)',
+    help: 'every this many batches, TensorBoard gets the Visuals grid: up to 5 fake and 5 real inputs of the batch, each with its P(real) patch overlay',
+  },
+  tensorboard_dir: {
+    type: 'string',
+    default: 'runs',
+    help: "TensorBoard event files go to <tensorboard_dir>/<name>/ (relative to where the command is run); '' or none: no event files",
   },
   print_freq: { type: 'number', default: 100, help: 'print losses every this many batches' },
   save_latest_freq: {

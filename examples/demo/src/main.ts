@@ -111,6 +111,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
     ...common,
     '--name',
     name,
+    '--tensorboard_dir',
+    join(out, 'runs'),
     '--overwrite_config',
     '--seed',
     String(values.seed),

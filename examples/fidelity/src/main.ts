@@ -288,6 +288,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
         '--quiet',
         '--print_freq',
         '1000000',
+        '--tensorboard_dir',
+        'none',
         ...extra,
       ]);
       const trainSeconds = (performance.now() - t0) / 1000;

@@ -1,7 +1,8 @@
 /**
  * train: the reference's train.py — trains a patch discriminator (or a full-image baseline) on
  * `--real_im_path`/`--fake_im_path` folders holding `train/` and `val/`, writing
- * `checkpoints/<name>/` (opt.yml, checkpoints, log.jsonl, bestval_ep.txt, done.txt).
+ * `checkpoints/<name>/` (opt.yml, checkpoints, log.jsonl, bestval_ep.txt, done.txt) and TensorBoard
+ * event files in `runs/<name>/` (`--tensorboard_dir`).
  *
  *   npm run train -- --real_im_path R --fake_im_path F --which_model_netD xception_block2
  *   npm run train -- checkpoints/<name>/opt.yml --load_model --which_epoch latest   # resume
@@ -55,6 +56,7 @@ import {
   type DataParallel,
 } from '@patchfx/models/node';
 import { prepareRunFolder, takeLock } from './run-folder.js';
+import { openTrainingBoard, TENSORBOARD_OFF, type TrainingBoard } from './tensorboard.js';
 
 /**
  * How many threads train (data-parallel). A property of the machine, not of the run: it is not
@@ -243,10 +245,31 @@ async function main(argv: readonly string[]): Promise<number | void> {
     );
     const bar = progressBar(Boolean(opt.quiet) || !process.stderr.isTTY);
     const printFreq = Number(opt.print_freq);
+    const displayFreq = Number(opt.display_freq);
+    for (const [k, v] of [
+      ['print_freq', printFreq],
+      ['display_freq', displayFreq],
+    ] as const) {
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new Error(`--${k} must be a positive integer (batches), got ${v}`);
+    }
     let epochStart = performance.now();
     let barEpoch = -1;
     let parallel: DataParallel | undefined;
+    let board: TrainingBoard | undefined;
     try {
+      const tbDir = String(opt.tensorboard_dir ?? '');
+      if (!TENSORBOARD_OFF.includes(tbDir)) {
+        board = await openTrainingBoard(resolve(tbDir, String(opt.name)), {
+          model,
+          patch,
+          fakeClassId,
+          printFreq,
+          resumedAt: resume ? resume.state.totalSteps : null,
+          onWarning: (m) => say(`warning: ${m}`),
+        });
+        say(`TensorBoard: ${board.path} (tensorboard --logdir ${resolve(tbDir)})`);
+      }
       parallel = await createDataParallel({
         workers: trainThreads,
         batchNorm,
@@ -325,9 +348,11 @@ async function main(argv: readonly string[]): Promise<number | void> {
             microBatchSize: microBatch,
             adam: { learningRate: Number(opt.lr), beta1: Number(opt.beta1) },
             preciseBnBatches: Number(opt.precise_bn ?? 0),
+            displayFreq,
           },
         },
         {
+          onDisplay: board && ((b) => board!.display(b)),
           onStep(l) {
             if (l.epoch !== barEpoch) {
               bar.stop();
@@ -352,6 +377,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
               images_per_second: l.imagesPerSecond,
               data_seconds: l.dataSeconds,
             });
+            board?.step(l);
             if (l.step % printFreq === 0) {
               const t = ((performance.now() - epochStart) / 1000).toFixed(1);
               say(
@@ -379,6 +405,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
               best_val_epoch: l.bestValEpoch,
               seconds: l.seconds,
             });
+            board?.epoch(l);
             say(
               `epoch ${l.epoch}: val loss_D ${l.val.loss.toFixed(4)}, acc_D_raw ${l.val.raw.toFixed(4)}, acc_D_voted ${l.val.voted.toFixed(4)}, ` +
                 `acc_D_avg ${l.val.avg.toFixed(4)}${l.improved ? ' (best: saved bestval)' : ''} [${l.seconds.toFixed(0)} s]`,
@@ -420,6 +447,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
       );
     } finally {
       bar.stop();
+      board?.close();
       await parallel?.dispose();
       await source.close();
       resume?.optimizer.dispose();
@@ -444,6 +472,10 @@ runMain(
       '1',
       '--checkpoints_dir',
       ws.checkpointsDir,
+      '--tensorboard_dir',
+      join(ws.root, 'runs'),
+      '--display_freq',
+      '1',
       '--name',
       SMOKE_SIZES.runName,
       '--quiet',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { batchNormLayers } from './accumulate.js';
 import { Adam, type AdamConfig } from './adam.js';
 import { PlateauScheduler, decideAfterEpoch, type LrPolicy } from './schedule.js';
 import { resolveStepFunctions, type StepFunctions, type StepResult } from './step.js';
@@ -62,6 +63,12 @@ export interface FitConfig {
    * @defaultValue 0
    */
   readonly preciseBnBatches: number;
+  /**
+   * Call {@link FitCallbacks.onDisplay} every this many batches (counted over the whole run, as
+   * the step numbers). Without an `onDisplay` callback nothing happens.
+   * @defaultValue 1000 (the reference's `display_freq`)
+   */
+  readonly displayFreq: number;
 }
 
 /** Defaults of {@link FitConfig} (the reference's `train_options`). */
@@ -75,6 +82,7 @@ export const DEFAULT_FIT_CONFIG: Readonly<FitConfig> = Object.freeze({
   microBatchSize: null,
   adam: Object.freeze({}),
   preciseBnBatches: 0,
+  displayFreq: 1000,
 });
 
 /** Logged after every training batch. Plain numbers. */
@@ -102,9 +110,30 @@ export interface EpochLog {
   readonly seconds: number;
 }
 
+/** What {@link FitCallbacks.onDisplay} receives: the batch about to be trained on. */
+export interface DisplayBatch {
+  /**
+   * `[N, h, w, 3]` in [-1, 1]. Borrowed: valid until the callback's promise settles; the loop
+   * disposes it (the callback must not).
+   */
+  readonly images: tf.Tensor4D;
+  /** `[N]` class ids. Borrowed, as `images`. */
+  readonly labels: tf.Tensor1D;
+  readonly epoch: number;
+  /** The step this batch's {@link StepLog} will carry (batches done, this one included). */
+  readonly step: number;
+  readonly stepInEpoch: number;
+}
+
 /** Callbacks; awaited outside any tidy. */
 export interface FitCallbacks {
   onStep?(log: StepLog): void | Promise<void>;
+  /**
+   * Every `displayFreq` batches, before the batch is trained on: the model still holds the
+   * weights the step's forward pass uses (the reference draws its training visuals from that
+   * pass's logits; `trainingLogits` gives them). Awaited; the step waits for it.
+   */
+  onDisplay?(batch: DisplayBatch): void | Promise<void>;
   onEpochEnd?(log: EpochLog): void | Promise<void>;
   onCheckpoint?(tag: string, state: TrainingState): void | Promise<void>;
 }
@@ -232,9 +261,20 @@ export async function trainPatchDiscriminator(
           break;
         }
         const dataSeconds = (performance.now() - waitStart) / 1000;
-        const t0 = performance.now();
+        let t0 = performance.now();
         let result: StepResult;
         try {
+          const next = state.totalSteps + 1;
+          if (callbacks.onDisplay && next % config.displayFreq === 0) {
+            await callbacks.onDisplay({
+              images: batch.images,
+              labels: batch.labels,
+              epoch: state.epoch,
+              step: next,
+              stepInEpoch: state.stepInEpoch + 1,
+            });
+            t0 = performance.now();
+          }
           result = await steps.trainStep(model, optimizer, batch.images, batch.labels, {
             microBatchSize: config.microBatchSize ?? undefined,
           });
@@ -341,5 +381,28 @@ export async function trainPatchDiscriminator(
     return { state: snapshot(state), stopReason };
   } finally {
     if (!options.resume?.optimizer) optimizer.dispose();
+  }
+}
+
+/**
+ * The logits of a training-mode forward pass, each BatchNorm normalising with the batch's own
+ * statistics as the training step's forward pass does, that leaves the moving statistics as
+ * they were. No gradients. This is what the reference draws its training visuals from (the
+ * step's own logits); call it from {@link FitCallbacks.onDisplay}, before the update.
+ *
+ * Input shape: `[N, h, w, 3]` in [-1, 1]. Output shape: `[N, h', w', 2]` (a patch model) or
+ * `[N, 2]`.
+ *
+ * @param model - The model (on the calling thread).
+ * @param images - The batch. Not disposed.
+ * @returns The logits. The caller owns the returned tensor.
+ */
+export function trainingLogits(model: LayersModel, images: tf.Tensor4D): tf.Tensor {
+  const norms = batchNormLayers(model);
+  for (const l of norms) l.beginAccumulation();
+  try {
+    return tf.tidy(() => model.apply(images, { training: true }) as tf.Tensor);
+  } finally {
+    for (const l of norms) l.discardAccumulation();
   }
 }

@@ -41,6 +41,7 @@ export {
 } from './schedule.js';
 export {
   trainPatchDiscriminator,
+  trainingLogits,
   DEFAULT_FIT_CONFIG,
   type Batch,
   type BatchSource,
@@ -49,6 +50,7 @@ export {
   type FitOptions,
   type FitResult,
   type FitCallbacks,
+  type DisplayBatch,
   type StepLog,
   type EpochLog,
 } from './fit.js';
