@@ -34,6 +34,7 @@ const PROGRAMS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['segment', /^label-maps: \d+ images/m, CPU],
   ['align', /^aligned \d+ of 2 images to 64×64/m, CPU],
   ['preprocess', /^12 image\(s\) written/m, /, backend none/],
+  ['export-tfrecord', /^5 record\(s\) read in [\d.]+ s: 5 image\(s\) written/m, /, backend none/],
   ['audit', /^no differences between real and fake in train, val, test$/m, /, backend none/],
   ['convert', /^model: {7}xception_relu1 \(patch_discriminator\)/m, CPU],
   ['export-onnx', /^wrote .*model\.onnx: [\d.]+ (KiB|MiB), ONNX opset 13/m, CPU],
