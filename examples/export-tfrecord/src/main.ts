@@ -187,8 +187,10 @@ async function main(argv: readonly string[]): Promise<number | void> {
     { written: number; kept: number }
   >;
   const bad: TfRecordError[] = [];
+  let records = 0; // records read, bad ones included
   const warnBad = (e: TfRecordError) => {
     bad.push(e);
+    records = Math.max(records, e.index + 1);
     process.stderr.write(`warning: skipped: ${e.message}\n`);
   };
   const interrupt = onInterrupt(
@@ -197,8 +199,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const bar = progressBar(undefined, '{label} [{bar}] {value}/{total} | {ips} img/s');
   const fileBytes = statSync(tfrecord).size;
   const started = performance.now();
-  let records = 0;
   let interrupted = false;
+  let barStarted = false;
   say(
     `exporting ${dataset} from ${tfrecord} to ${outdir} (${outsize ? `${outsize}×${outsize}, ${filter}` : "the records' size"}, ${format})`,
   );
@@ -209,8 +211,9 @@ async function main(argv: readonly string[]): Promise<number | void> {
       signal: interrupt.signal,
     })) {
       // Fixed-size records: the file's size over the first one's gives the count.
-      if (records === 0) bar.start(Math.round(fileBytes / (record.data.length + 16)), 'export');
-      records++;
+      if (!barStarted) bar.start(Math.round(fileBytes / (record.data.length + 16)), 'export');
+      barStarted = true;
+      records = record.index + 1; // bad records count too
       const to = target(record.index);
       try {
         await exportRecord(record, to);

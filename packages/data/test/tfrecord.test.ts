@@ -250,6 +250,12 @@ describe('corrupt and truncated files', () => {
     ]);
     expect(e.message).toContain(`'${path}' record 1 (byte offset 26)`);
     expect(e.message).toMatch(/data CRC is wrong.*re-download.*--skip_bad_records/);
+    // In one chunk too: the records before the bad one come out first, then the error.
+    const seen: number[] = [];
+    expect(() => {
+      for (const r of decodeTfRecords(readFileSync(path), { file: path })) seen.push(r.index);
+    }).toThrow(/record 1 \(byte offset 26\): the data CRC/);
+    expect(seen).toEqual([0]);
     const bad: TfRecordError[] = [];
     const kept = await collect(
       readTfRecords(path, { skipBadRecords: true, onBadRecord: (x) => bad.push(x) }),

@@ -90,13 +90,15 @@ export interface TfRecordReadOptions {
 export interface TfRecordParser {
   /**
    * Adds the next bytes of the file.
-   * @returns The records completed by them, in order (possibly none).
+   * @returns The records completed by them, in order (possibly none). Records before a bad one
+   *   are returned first; the error comes with the next call (`push` or `end`).
    * @throws {@link TfRecordError} on a bad record (unless skipped, see `skipBadRecords`).
    */
   push(chunk: Uint8Array): TfRecord[];
   /**
    * Declares the end of the file.
-   * @throws {@link TfRecordError} when the file ends inside a record (unless `skipBadRecords`).
+   * @throws {@link TfRecordError} when the file ends inside a record, or a bad record's error
+   *   is still held (unless `skipBadRecords`).
    */
   end(): void;
   /** Records seen so far (bad ones included). */
@@ -161,10 +163,16 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
     end += chunk.length;
   };
 
+  // Without skipBadRecords, an error is held until the records before it have been handed out.
+  let deferred: TfRecordError | null = null;
   const fail = (error: TfRecordError): void => {
-    if (!skip) throw error;
-    options.onBadRecord?.(error);
-    if (!error.recoverable) stopped = true;
+    if (skip) {
+      options.onBadRecord?.(error);
+      if (!error.recoverable) stopped = true;
+      return;
+    }
+    deferred = error;
+    stopped = true;
   };
 
   const at = () => ({ file, index: count, offset: fileOffset });
@@ -178,6 +186,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
 
   return {
     push(chunk) {
+      if (deferred) throw deferred;
       const records: TfRecord[] = [];
       if (stopped || chunk.length === 0) return records;
       append(chunk);
@@ -198,6 +207,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
               ),
             );
             stopped = true;
+            if (deferred && records.length === 0) throw deferred;
             return records;
           }
           const length = hi * 2 ** 32 + lo;
@@ -211,6 +221,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
               ),
             );
             stopped = true;
+            if (deferred && records.length === 0) throw deferred;
             return records;
           }
           pendingLength = length;
@@ -230,6 +241,10 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
             );
             consume(total);
             fail(error);
+            if (deferred) {
+              if (records.length === 0) throw deferred;
+              return records;
+            }
             continue;
           }
         }
@@ -244,6 +259,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
       return records;
     },
     end() {
+      if (deferred) throw deferred;
       if (stopped) return;
       const have = end - start;
       if (have === 0) return;
@@ -253,6 +269,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
           : `the file ends ${have} byte(s) into a record of ${pendingLength + TFRECORD_OVERHEAD} bytes (${pendingLength} of data)`;
       stopped = true;
       fail(new TfRecordError(at(), 'truncated', what));
+      if (deferred) throw deferred;
     },
     get count() {
       return count;
@@ -328,7 +345,7 @@ export async function* streamTfRecords(
   const parser = createTfRecordParser(options);
   for await (const chunk of chunks) {
     yield* parser.push(chunk);
-    if (parser.stopped) return;
+    if (parser.stopped) break;
   }
-  parser.end();
+  parser.end(); // throws a held error, or the truncation of a file cut short
 }
