@@ -33,6 +33,11 @@ const PROGRAMS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['patches', /^fakes: 20 patches/m, CPU],
   ['segment', /^label-maps: \d+ images/m, CPU],
   ['align', /^aligned \d+ of 2 images to 64×64/m, CPU],
+  [
+    'faceforensics',
+    /^val: 1 of 1 video\(s\) done \(0 finished before\), 1 frame pair\(s\) saved/m,
+    CPU,
+  ],
   ['preprocess', /^12 image\(s\) written/m, /, backend none/],
   ['export-tfrecord', /^5 record\(s\) read in [\d.]+ s: 5 image\(s\) written/m, /, backend none/],
   ['audit', /^no differences between real and fake in train, val, test$/m, /, backend none/],

@@ -98,11 +98,19 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressBar(quiet = !process.stderr.isTTY): Progress {
+/**
+ * @param quiet - No bar (default: when stderr is not a terminal).
+ * @param format - cli-progress format; `{label}`, `{loss}`, `{acc}`, `{ips}` start as `-`, other
+ *   fields come with `update` (default: the training bar's).
+ */
+export function progressBar(
+  quiet = !process.stderr.isTTY,
+  format = '{label} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {ips} img/s',
+): Progress {
   if (quiet) return { start() {}, update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
-      format: '{label} [{bar}] {value}/{total} | loss {loss} | acc {acc} | {ips} img/s',
+      format,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -3,9 +3,9 @@
 // every failure names the file or says how to install FFmpeg.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, inject, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
-import { probeVideo, readVideoFrames, writeVideo } from '@patchfx/data/node';
+import { checkFfmpeg, probeVideo, readVideoFrames, writeVideo } from '@patchfx/data/node';
 import { noiseImage } from './helpers.js';
 
 const temps: Array<() => void> = [];
@@ -39,9 +39,12 @@ function children(): { pid: number; comm: string; state: string }[] {
   return out;
 }
 
+// no tensors here: once, on the cpu project
+const once = describe.skipIf(inject('backend') !== 'cpu');
+
 const frames = Array.from({ length: 6 }, (_, k) => noiseImage(40, 30, k + 1));
 
-describe('writeVideo + probeVideo + readVideoFrames', () => {
+once('writeVideo + probeVideo + readVideoFrames', () => {
   test('a lossless H.264 .mp4 gives back every frame byte for byte, in order', async () => {
     const path = join(tempDir(), 'noise.mp4');
     await writeVideo(path, frames, { fps: 10 });
@@ -97,7 +100,7 @@ describe('writeVideo + probeVideo + readVideoFrames', () => {
   });
 });
 
-describe('errors', () => {
+once('errors', () => {
   test('a missing video names the file', async () => {
     const path = join(tempDir(), 'none.mp4');
     await expect(probeVideo(path)).rejects.toThrow(`video file not found: '${path}'`);
@@ -116,6 +119,7 @@ describe('errors', () => {
     const saved = process.env.PATH;
     process.env.PATH = tempDir(); // an empty folder
     try {
+      await expect(checkFfmpeg()).rejects.toThrow(/'ffmpeg' was not found: .*apt-get install/);
       await expect(readVideoFrames(path).next()).rejects.toThrow(
         /'ffprobe' was not found: install FFmpeg \(Debian\/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg\)/,
       );
@@ -125,6 +129,7 @@ describe('errors', () => {
     } finally {
       process.env.PATH = saved;
     }
+    expect(await checkFfmpeg()).toMatch(/^ffmpeg version /);
     await expect(readVideoFrames(path, { ffmpeg: '/no/such/ffmpeg' }).next()).rejects.toThrow(
       "'/no/such/ffmpeg' was not found",
     );

@@ -26,6 +26,7 @@ export {
   probeVideo,
   readVideoFrames,
   writeVideo,
+  checkFfmpeg,
   FFMPEG_INSTALL_HINT,
   type VideoInfo,
   type VideoFrame,

@@ -352,3 +352,20 @@ export async function writeVideo(
   });
   if (r.code !== 0) throw new Error(`ffmpeg could not write '${path}': ${lastLines(r.stderr)}`);
 }
+
+/**
+ * Checks that `ffmpeg` and `ffprobe` run, before a long job starts.
+ *
+ * @param options - The programs (see {@link VideoReadOptions}).
+ * @returns ffmpeg's version line, e.g. `ffmpeg version 5.1.6-0+deb12u1 …`.
+ * @throws When either program is missing (the message says how to install FFmpeg) or fails.
+ */
+export async function checkFfmpeg(options: VideoReadOptions = {}): Promise<string> {
+  let version = '';
+  for (const program of [options.ffmpeg ?? 'ffmpeg', options.ffprobe ?? 'ffprobe']) {
+    const r = await run(program, ['-version']);
+    if (r.code !== 0) throw new Error(`'${program} -version' failed: ${lastLines(r.stderr)}`);
+    version ||= r.stdout.split('\n')[0];
+  }
+  return version;
+}

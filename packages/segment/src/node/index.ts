@@ -21,3 +21,9 @@ export {
   type SyntheticLegendFile,
   type SyntheticSplit,
 } from '../synthetic/node.js';
+export {
+  alignVideoPair,
+  type AlignVideoPairOptions,
+  type PairSide,
+  type VideoPairFrame,
+} from './video-pair.js';
