@@ -16,14 +16,12 @@ import {
   decodeExample,
   encodeExample,
   encodeJpeg,
-  exampleToImage,
+  decodeImageRecord,
   imageToExample,
   readJpegHeader,
   readPngHeader,
   resizeImage,
   TfRecordError,
-  type ExampleFeatures,
-  type RgbImage,
   type TfRecord,
 } from '@patchfx/data';
 import {
@@ -85,11 +83,15 @@ function alreadyWritten(path: string, format: string, width: number, height: num
   }
 }
 
-/** The `[C, H, W]` of a dataset-tool record, or null (exampleToImage then says what is wrong). */
-function recordSize(features: ExampleFeatures): { width: number; height: number } | null {
-  const shape = features.shape;
-  if (shape?.kind !== 'int64' || shape.values.length !== 3) return null;
-  return { width: shape.values[2], height: shape.values[1] };
+/** The size of a dataset-tool record from its `shape` ([C, H, W]), or null if it has none. */
+function recordSize(record: TfRecord): { width: number; height: number } | null {
+  try {
+    const shape = decodeExample(record.data).shape;
+    if (shape?.kind !== 'int64' || shape.values.length !== 3) return null;
+    return { width: shape.values[2], height: shape.values[1] };
+  } catch {
+    return null; // decodeImageRecord says what is wrong
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number | void> {
@@ -236,25 +238,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
   /** Decodes, resizes and writes one record, unless its file is there already. */
   async function exportRecord(record: TfRecord, to: ExportTarget): Promise<void> {
     const path = join(outdir, to.split, `${to.name}.${format}`);
-    let features: ExampleFeatures;
-    let image: RgbImage;
-    try {
-      features = decodeExample(record.data);
-      const size = recordSize(features);
-      const [w, h] = outsize ? [outsize, outsize] : [size?.width ?? 0, size?.height ?? 0];
-      if (w > 0 && alreadyWritten(path, format, w, h)) {
-        counts[to.split].kept++;
-        return;
-      }
-      image = exampleToImage(features);
-    } catch (e) {
-      throw new TfRecordError(
-        record,
-        'bad-content',
-        (e as Error).message,
-        'is this a TFRecord of images written by the PGAN/StyleGAN dataset tool? (--skip_bad_records skips such records)',
-      );
+    // Resume: the expected size from the record's shape (cheap: no pixels touched).
+    const size = outsize ? { width: outsize, height: outsize } : recordSize(record);
+    if (size && alreadyWritten(path, format, size.width, size.height)) {
+      counts[to.split].kept++;
+      return;
     }
+    const image = decodeImageRecord(record);
     const out =
       outsize && (image.width !== outsize || image.height !== outsize)
         ? resizeImage(image, outsize, outsize, filter)

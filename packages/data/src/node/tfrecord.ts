@@ -30,7 +30,8 @@ export interface ReadTfRecordsOptions extends Omit<TfRecordReadOptions, 'file'> 
  * @param options - What to do with bad records, an abort signal, the chunk size.
  * @returns The records, in order, each with its index and byte offset.
  * @throws An error naming the file when it does not exist or is not a file;
- *   {@link TfRecordError} on a bad or truncated record (unless `skipBadRecords`).
+ *   `TfRecordError` (`@patchfx/data`) on a bad or truncated record (unless
+ *   `skipBadRecords`).
  *
  * @example
  * ```ts
