@@ -35,7 +35,7 @@ const PROGRAMS: readonly (readonly [string, RegExp, RegExp])[] = [
   ['align', /^aligned \d+ of 2 images to 64×64/m, CPU],
   [
     'faceforensics',
-    /^val: 1 of 1 video\(s\) done \(0 finished before\), 1 frame pair\(s\) saved/m,
+    /^train: 1 of 1 video\(s\) done \(0 finished before\), 1 frame pair\(s\) saved/m,
     CPU,
   ],
   ['preprocess', /^12 image\(s\) written/m, /, backend none/],

