@@ -8,7 +8,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { makeTempDir } from '@patchfx/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { makeTempDir, withNoLeaks } from '@patchfx/test-utils';
+import { buildPatchDiscriminator } from '@patchfx/models';
+import { trainingVisuals } from '../train/src/tensorboard.js';
 import { readTrainingLog } from '@patchfx/example-common';
 import { ROOT, TINY_TRAIN, runProgram, writeToyDataset } from './helpers.js';
 
@@ -76,14 +79,15 @@ describe('train program: TensorBoard', () => {
     try {
       const { real, fake } = writeToyDataset(join(dir, 'data'));
       const ck = join(dir, 'ck');
-      const first = await runProgram(
-        'train',
+      // A tiny run from `cwd` (TINY_TRAIN turns TensorBoard off; flags after it win).
+      const train = (args: string[], cwd: string) =>
+        runProgram(
+          'train',
+          ['--real_im_path', real, '--fake_im_path', fake, ...TINY_TRAIN, ...args],
+          { cwd },
+        );
+      const first = await train(
         [
-          '--real_im_path',
-          real,
-          '--fake_im_path',
-          fake,
-          ...TINY_TRAIN,
           '--tensorboard_dir',
           'runs',
           '--checkpoints_dir',
@@ -97,7 +101,7 @@ describe('train program: TensorBoard', () => {
           '--max_steps',
           '3',
         ],
-        { cwd: dir },
+        dir,
       );
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
@@ -175,14 +179,8 @@ describe('train program: TensorBoard', () => {
       expect(ev2.filter((e) => e.values?.[0].tag === 'Visuals').map((e) => e.step)).toEqual([4]);
 
       // Off: nothing written, neither in runs/ nor anywhere else.
-      const off = await runProgram(
-        'train',
+      const off = await train(
         [
-          '--real_im_path',
-          real,
-          '--fake_im_path',
-          fake,
-          ...TINY_TRAIN,
           '--checkpoints_dir',
           join(dir, 'ck-off'),
           '--name',
@@ -192,7 +190,7 @@ describe('train program: TensorBoard', () => {
           '--display_freq',
           '1',
         ],
-        { cwd: join(dir, 'ck') },
+        join(dir, 'ck'),
       );
       expect(off.code, off.stderr).toBe(0);
       expect(existsSync(join(dir, 'ck', 'runs'))).toBe(false);
@@ -202,6 +200,82 @@ describe('train program: TensorBoard', () => {
       );
     } finally {
       remove();
+    }
+  });
+
+  test('the Visuals grid: layout for patch and full-image models, P(real) overlays, no leaks', async () => {
+    // Image i is flat grey 20·i + 10 (in [-1, 1]: (v / 255)·2 − 1); labels 0 (fake) and 1 (real).
+    const labels = [1, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+    const grey = labels.map((_, i) => 20 * i + 10);
+    const model = buildPatchDiscriminator('xception_relu1');
+    const images = tf.tidy(
+      () => tf.concat(grey.map((v) => tf.fill([1, 32, 32, 3], (v / 255) * 2 - 1))) as tf.Tensor4D,
+    );
+    const ids = tf.tensor1d(labels, 'int32');
+    try {
+      const step = 32 + 2;
+      const at = (
+        g: { data: Uint8Array | Uint8ClampedArray; width: number },
+        r: number,
+        c: number,
+      ) => g.data[((2 + r * step + 16) * g.width + 2 + c * step + 16) * 3];
+      const full = await withNoLeaks(() =>
+        trainingVisuals(model, images, ids, { patch: false, fakeClassId: 0 }),
+      );
+      expect([full.width, full.height]).toEqual([5 * 32 + 6 * 2, 2 * 32 + 3 * 2]);
+      const fakes = [1, 2, 4, 5, 6]; // the first five label-0 images
+      const reals = [0, 3, 9];
+      // Within 1 of the grey: [-1, 1] floats → bytes truncates, as tensorboardX's ×255 → uint8.
+      const near = (got: number[], want: number[]) =>
+        expect(got.map((g, k) => Math.abs(g - want[k]) <= 1)).toEqual(want.map(() => true));
+      const row = (r: number) => [0, 1, 2, 3, 4].map((c) => at(full, r, c));
+      near(
+        row(0),
+        fakes.map((i) => grey[i]),
+      );
+      near(row(1), [...reals.map((i) => grey[i]), 255, 255]);
+      expect(full.data[0]).toBe(0); // the lines between tiles are black
+
+      const patch = await withNoLeaks(() =>
+        trainingVisuals(model, images, ids, { patch: true, fakeClassId: 0 }),
+      );
+      expect([patch.width, patch.height]).toEqual([172, 4 * 32 + 5 * 2]);
+      const prow = (r: number) => [0, 1, 2, 3, 4].map((c) => at(patch, r, c));
+      near(
+        prow(0),
+        fakes.map((i) => grey[i]),
+      );
+      near(prow(2), [...reals.map((i) => grey[i]), 255, 255]);
+      // The overlay of a flat image: 0.3·JET(P(real)) + 0.5·grey, per channel.
+      const logits = tf.tidy(() =>
+        tf.softmax(model.apply(images, { training: true }) as tf.Tensor),
+      );
+      const pReal = (await logits.array()) as number[][][][];
+      logits.dispose();
+      const p = pReal[fakes[0]][7][7][1];
+      const red = patch.data[((2 + step + 16) * patch.width + 2 + 16) * 3];
+      // JET's red channel is 0 below 3/8 and 255 from 5/8 to 7/8: bounds, not a copy of the rule.
+      const half = Math.trunc(0.5 * grey[fakes[0]]);
+      expect(red).toBeGreaterThanOrEqual(half - 1);
+      expect(red).toBeLessThanOrEqual(half + 77);
+      if (p < 0.3) expect(red).toBeLessThanOrEqual(half + 1);
+      // With fake_class_id 1 the classes swap places and the map is the other channel: image 0
+      // (label 1) is now a fake, its overlay drawn from P(class 0) instead of P(class 1).
+      const swapped = await trainingVisuals(model, images, ids, { patch: true, fakeClassId: 1 });
+      const tileBytes = (g: typeof patch, r: number, c: number) =>
+        Array.from({ length: 32 }, (_, y) =>
+          Array.from(
+            g.data.subarray(
+              ((2 + r * step + y) * g.width + 2 + c * step) * 3,
+              ((2 + r * step + y) * g.width + 2 + c * step + 32) * 3,
+            ),
+          ),
+        ).flat();
+      expect(tileBytes(swapped, 0, 0)).toEqual(tileBytes(patch, 2, 0));
+      expect(tileBytes(swapped, 1, 0)).not.toEqual(tileBytes(patch, 3, 0));
+    } finally {
+      tf.dispose([images, ids]);
+      model.dispose();
     }
   });
 });
