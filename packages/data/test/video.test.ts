@@ -1,10 +1,10 @@
 // Video frames through the system's FFmpeg (Debian's ffmpeg, as CI installs it): lossless
 // H.264 round trips byte for byte, early stops end ffmpeg (no child left, zombie or not), and
 // every failure names the file or says how to install FFmpeg.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, test } from 'vitest';
-import { makeTempDir } from '@patchfx/test-utils';
+import { childProcesses, makeTempDir } from '@patchfx/test-utils';
 import { checkFfmpeg, probeVideo, readVideoFrames, writeVideo } from '@patchfx/data/node';
 import { noiseImage } from './helpers.js';
 
@@ -14,29 +14,6 @@ function tempDir() {
   const t = makeTempDir('patchfx-video-');
   temps.push(t.remove);
   return t.dir;
-}
-
-/** Live children of this process (Linux /proc): pid, command name and state (Z = zombie). */
-function children(): { pid: number; comm: string; state: string }[] {
-  const out: { pid: number; comm: string; state: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid …; comm may hold spaces and parentheses
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const [state, ppid] = stat
-      .slice(close + 2)
-      .split(' ')
-      .slice(0, 2);
-    if (Number(ppid) === process.pid) out.push({ pid: Number(name), comm, state });
-  }
-  return out;
 }
 
 // no tensors here: once, on the cpu project
@@ -84,10 +61,10 @@ once('writeVideo + probeVideo + readVideoFrames', () => {
       Array.from({ length: 120 }, (_, k) => frames[k % frames.length]),
     );
     for await (const { index } of readVideoFrames(path)) {
-      expect(children().some((c) => c.comm === 'ffmpeg')).toBe(true); // it is running now
+      expect(childProcesses().some((c) => c.comm === 'ffmpeg')).toBe(true); // it is running now
       if (index === 1) break;
     }
-    expect(children().filter((c) => c.comm === 'ffmpeg')).toEqual([]);
+    expect(childProcesses().filter((c) => c.comm === 'ffmpeg')).toEqual([]);
 
     const controller = new AbortController();
     const reading = (async () => {
@@ -96,7 +73,7 @@ once('writeVideo + probeVideo + readVideoFrames', () => {
       }
     })();
     await expect(reading).rejects.toThrow('stop here');
-    expect(children().filter((c) => c.comm === 'ffmpeg')).toEqual([]);
+    expect(childProcesses().filter((c) => c.comm === 'ffmpeg')).toEqual([]);
   });
 });
 

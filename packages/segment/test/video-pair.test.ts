@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createImage, type RgbImage } from '@patchfx/data';
 import { loadImageFile, writeVideo } from '@patchfx/data/node';
-import { FACES_DEV_DIR, hasSharedFaces, makeTempDir } from '@patchfx/test-utils';
+import {
+  childProcesses,
+  FACES_DEV_DIR,
+  hasSharedFaces,
+  makeTempDir,
+  withNoLeaks,
+} from '@patchfx/test-utils';
 import { alignFaceWithPoints, type FaceLandmarker } from '../src/index.js';
 import { alignVideoPair, createFaceLandmarker, type VideoPairFrame } from '../src/node/index.js';
 
@@ -67,8 +73,14 @@ describe.skipIf(!hasSharedFaces || inject('backend') !== 'wasm')('alignVideoPair
     [0.3, 'original'],
   ] as const) {
     test(`draw ${draw}: the face is found on the ${side} frame and cut from both`, async () => {
-      const pairs = await collect(
-        alignVideoPair(path('o.mp4'), path('m.mp4'), { landmarker, random: () => draw, size: 64 }),
+      const pairs = await withNoLeaks(() =>
+        collect(
+          alignVideoPair(path('o.mp4'), path('m.mp4'), {
+            landmarker,
+            random: () => draw,
+            size: 64,
+          }),
+        ),
       );
       expect(pairs.map((p) => [p.index, p.status, p.detectedOn])).toEqual([
         [0, 'aligned', side],
@@ -88,6 +100,17 @@ describe.skipIf(!hasSharedFaces || inject('backend') !== 'wasm')('alignVideoPair
       }
     });
   }
+
+  test('stopping after the first pair ends both ffmpeg processes', async () => {
+    for await (const p of alignVideoPair(path('o.mp4'), path('m.mp4'), {
+      landmarker,
+      random: () => 0,
+    })) {
+      expect(p.index).toBe(0);
+      break;
+    }
+    expect(childProcesses().filter((c) => c.comm === 'ffmpeg')).toEqual([]);
+  });
 
   test('a shorter video: pairs stop there, with a warning', async () => {
     const warnings: string[] = [];

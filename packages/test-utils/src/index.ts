@@ -8,7 +8,12 @@ export { expectTensorClose, expectArrayClose, relativeError } from './tensor-clo
 export { makeTempDir } from './temp-dir.js';
 export { SHARED_DIR, FACES_DEV_DIR, hasSharedFaces } from './shared.js';
 export { CHROMIUM, launchChromium } from './chromium.js';
-export { runNodeModule, type NodeRun } from './node-process.js';
+export {
+  runNodeModule,
+  childProcesses,
+  type NodeRun,
+  type ChildProcessInfo,
+} from './node-process.js';
 
 /** A tfjs backend name used by the test matrix. */
 export type TestBackend = 'cpu' | 'wasm' | 'tensorflow';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -40,4 +41,39 @@ export function runNodeModule(code: string, cwd: string): Promise<NodeRun> {
     child.on('error', rej);
     child.on('close', (code) => res({ code, stdout, stderr }));
   });
+}
+
+/** A child process of this one, as Linux's `/proc` lists it. */
+export interface ChildProcessInfo {
+  readonly pid: number;
+  /** The command name (`ffmpeg`). */
+  readonly comm: string;
+  /** `R` running, `S` sleeping, `Z` zombie (exited, not reaped), … */
+  readonly state: string;
+}
+
+/**
+ * The child processes of this process, zombies included, read from `/proc` (Linux only): to
+ * check that a function ends the programs it starts.
+ */
+export function childProcesses(): ChildProcessInfo[] {
+  const out: ChildProcessInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid …; comm may hold spaces and parentheses
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const [state, ppid] = stat
+      .slice(close + 2)
+      .split(' ')
+      .slice(0, 2);
+    if (Number(ppid) === process.pid) out.push({ pid: Number(name), comm, state });
+  }
+  return out;
 }
