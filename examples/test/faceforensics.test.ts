@@ -230,18 +230,13 @@ describe('faceforensics program', () => {
     }
   }, 120_000);
 
-  test('an output folder keeps its options', async () => {
-    const r = await runProgram('faceforensics', [...args, '--seed', '1']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/was made with --seed 0; use another --outdir for --seed 1/);
-  });
-
-  test('errors: no ffmpeg, a missing root or split file', async () => {
+  test('errors: no ffmpeg, a missing root or split file, other options for the same folder', async () => {
     const set = (k: string, v: string) => args.map((a, i) => (args[i - 1] === k ? v : a));
-    const [noFfmpeg, noRoot, noSplit] = await Promise.all([
+    const [noFfmpeg, noRoot, noSplit, otherSeed] = await Promise.all([
       runProgram('faceforensics', args, { env: { PATH: tmp.dir } }),
       runProgram('faceforensics', set('--raw', join(tmp.dir, 'nothing'))),
       runProgram('faceforensics', set('--splits', tmp.dir)),
+      runProgram('faceforensics', [...args, '--seed', '1']),
     ]);
     expect(noFfmpeg.stderr).toMatch(
       /^error: 'ffmpeg' was not found: install FFmpeg \(Debian\/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg\)/m,
@@ -252,6 +247,8 @@ describe('faceforensics program', () => {
     expect(noSplit.stderr).toMatch(
       /^error: split file not found: '.*train\.json' \(--splits must hold/m,
     );
-    for (const r of [noFfmpeg, noRoot, noSplit]) expect(r.code).toBe(1);
+    // one output folder, one set of options
+    expect(otherSeed.stderr).toMatch(/was made with --seed 0; use another --outdir for --seed 1/);
+    for (const r of [noFfmpeg, noRoot, noSplit, otherSeed]) expect(r.code).toBe(1);
   });
 });

@@ -229,20 +229,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
   writeFileAtomic(settingsPath, `${JSON.stringify(settings, null, 2)}\n`);
   await setupBackend(String(opt.backend));
   const landmarker = await landmarkerFromOptions(opt);
-  const summary = new Map<Split, SplitSummary>();
-  for (const j of jobs) {
-    if (!summary.has(j.split))
-      summary.set(j.split, {
-        videos: 0,
-        done: 0,
-        resumed: 0,
-        saved: 0,
-        noFace: 0,
-        missing: [],
-        failed: [],
-      });
-    summary.get(j.split)!.videos++;
-  }
+  const summary = new Map<Split, SplitSummary>(
+    SPLITS.filter((s) => partitions.includes(s)).map((s) => [
+      s,
+      { videos: 0, done: 0, resumed: 0, saved: 0, noFace: 0, missing: [], failed: [] },
+    ]),
+  );
+  for (const j of jobs) summary.get(j.split)!.videos++;
   const resumeCommand = `npm run faceforensics -- ${argv.join(' ')}`;
   const interrupt = onInterrupt(
     (s) =>
