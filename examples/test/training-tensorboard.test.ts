@@ -273,6 +273,12 @@ describe('train program: TensorBoard', () => {
         ).flat();
       expect(tileBytes(swapped, 0, 0)).toEqual(tileBytes(patch, 2, 0));
       expect(tileBytes(swapped, 1, 0)).not.toEqual(tileBytes(patch, 3, 0));
+      // A batch too big for one pass: the shown images only, in passes of 3; the same inputs.
+      const split = await withNoLeaks(() =>
+        trainingVisuals(model, images, ids, { patch: true, fakeClassId: 0, passSize: 3 }),
+      );
+      expect([split.width, split.height]).toEqual([patch.width, patch.height]);
+      for (const r of [0, 2]) expect(tileBytes(split, r, 1)).toEqual(tileBytes(patch, r, 1));
     } finally {
       tf.dispose([images, ids]);
       model.dispose();

@@ -258,18 +258,6 @@ async function main(argv: readonly string[]): Promise<number | void> {
     let parallel: DataParallel | undefined;
     let board: TrainingBoard | undefined;
     try {
-      const tbDir = String(opt.tensorboard_dir ?? '');
-      if (!TENSORBOARD_OFF.includes(tbDir)) {
-        board = await openTrainingBoard(resolve(tbDir, String(opt.name)), {
-          model,
-          patch,
-          fakeClassId,
-          printFreq,
-          resumedAt: resume ? resume.state.totalSteps : null,
-          onWarning: (m) => say(`warning: ${m}`),
-        });
-        say(`TensorBoard: ${board.path} (tensorboard --logdir ${resolve(tbDir)})`);
-      }
       parallel = await createDataParallel({
         workers: trainThreads,
         batchNorm,
@@ -314,6 +302,29 @@ async function main(argv: readonly string[]): Promise<number | void> {
         }
       }
       log({ event: 'setup', training });
+      const tbDir = String(opt.tensorboard_dir ?? '');
+      if (!TENSORBOARD_OFF.includes(tbDir)) {
+        board = await openTrainingBoard(resolve(tbDir, String(opt.name)), {
+          model,
+          patch,
+          fakeClassId,
+          printFreq,
+          // The visuals' forward pass runs on this thread: the memory plan for one thread says
+          // whether the whole batch fits one pass (a training pass needs more than it).
+          passSize: patch
+            ? planMicroBatch({
+                model,
+                size: fine,
+                batchSize,
+                backend: training.backend,
+                threads: 1,
+              }).microBatch
+            : null,
+          resumedAt: resume ? resume.state.totalSteps : null,
+          onWarning: (m) => say(`warning: ${m}`),
+        });
+        say(`TensorBoard: ${board.path} (tensorboard --logdir ${resolve(tbDir)})`);
+      }
       appendFileSync(
         join(runDir, 'opt.yml'),
         `# resolved ${new Date().toISOString()}: ${training.threads} thread(s) on ${training.backend}, ` +

@@ -33,6 +33,8 @@ export interface TrainingBoardOptions {
   readonly fakeClassId: number;
   /** Training scalars every this many batches (`--print_freq`). */
   readonly printFreq: number;
+  /** Images one forward pass may hold (the memory plan); null: the whole batch (see {@link trainingVisuals}). */
+  readonly passSize: number | null;
   /** The run restarts after this many batches (a resume); null: a fresh run. */
   readonly resumedAt: number | null;
   readonly onWarning: (message: string) => void;
@@ -105,14 +107,24 @@ export async function openTrainingBoard(
  * JET, 0.3·heatmap + 0.5·image; not min-max normalised). The map comes from a training-mode
  * forward pass of the batch (`trainingLogits`: batch statistics, moving statistics untouched)
  * with the weights before the step's update, as the reference's visuals come from the step's
- * own forward pass. Rows: fakes, their overlays, reals, their overlays (full-image models:
+ * own forward pass (when the batch does not fit one pass, the shown images alone, in passes that
+ * fit). Rows: fakes, their overlays, reals, their overlays (full-image models:
  * fakes, reals); 5 columns, 2-px black lines, missing tiles white.
  */
 export async function trainingVisuals(
   model: LayersModel,
   images: tf.Tensor4D,
   labels: tf.Tensor1D,
-  o: { readonly patch: boolean; readonly fakeClassId: number },
+  o: {
+    readonly patch: boolean;
+    readonly fakeClassId: number;
+    /**
+     * Images one forward pass may hold (the memory plan's images per pass); null: the whole
+     * batch in one pass. When smaller than the batch, only the shown images are passed, in
+     * passes of this size (BatchNorm then normalises each pass alone).
+     */
+    readonly passSize?: number | null;
+  },
 ): Promise<PixelImage> {
   const ids = Array.from(await labels.data());
   const fakes = ids.flatMap((l, i) => (l === o.fakeClassId ? [i] : [])).slice(0, VISUALS_PER_CLASS);
@@ -124,9 +136,18 @@ export async function trainingVisuals(
     const x = tf.gather(images, idx);
     if (!o.patch) return [x];
     // P(real): the softmax's real channel (1 − fake_class_id), per patch.
-    const logits = trainingLogits(model, images);
-    const p = tf.gather(tf.softmax(logits), [1 - o.fakeClassId], 3);
-    return [x, tf.gather(p, idx)];
+    const pReal = (logits: tf.Tensor) => tf.gather(tf.softmax(logits), [1 - o.fakeClassId], 3);
+    const pass = o.passSize ?? null;
+    if (pass === null || pass >= images.shape[0]) {
+      return [x, tf.gather(pReal(trainingLogits(model, images)), idx)];
+    }
+    // The batch did not fit one pass: the shown images only, in passes of that size.
+    const parts: tf.Tensor[] = [];
+    for (let k = 0; k < picked.length; k += pass) {
+      const n = Math.min(pass, picked.length - k);
+      parts.push(pReal(trainingLogits(model, tf.slice(x, [k, 0, 0, 0], [n, -1, -1, -1]))));
+    }
+    return [x, tf.concat(parts)];
   });
   try {
     const [px, pr] = (await Promise.all([pixels.data(), probs?.data()])) as Float32Array[];
