@@ -202,12 +202,13 @@ export function exampleToImage(features: ExampleFeatures): RgbImage {
   const out = new Uint8Array(h * w * 3);
   const plane = h * w;
   // Grey (C = 1) reads the one plane three times.
-  const g = c === 3 ? plane : 0;
-  const b = c === 3 ? 2 * plane : 0;
-  for (let i = 0; i < plane; i++) {
-    out[3 * i] = bytes[i];
-    out[3 * i + 1] = bytes[g + i];
-    out[3 * i + 2] = bytes[b + i];
+  const r = bytes.subarray(0, plane);
+  const g = c === 3 ? bytes.subarray(plane, 2 * plane) : r;
+  const b = c === 3 ? bytes.subarray(2 * plane, 3 * plane) : r;
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[j] = r[i];
+    out[j + 1] = g[i];
+    out[j + 2] = b[i];
   }
   return createImage(w, h, out);
 }
