@@ -202,7 +202,7 @@ async function main(argv: readonly string[]): Promise<number | void> {
   for (const split of SPLITS.filter((s) => partitions.includes(s))) {
     for (const [t, s] of readSplit(join(resolve(String(opt.splits)), `${split}.json`))) {
       // as the reference: the video <t>_<s> (target t's face replaced from source s) and t's
-      // original; FaceForensics++'s <s>_<t> is the next pair of the list when it is listed
+      // original; FaceForensics++ also has <s>_<t>, which the reference does not use
       jobs.push({
         split,
         name: `${t}_${s}`,
@@ -236,7 +236,8 @@ async function main(argv: readonly string[]): Promise<number | void> {
     ]),
   );
   for (const j of jobs) summary.get(j.split)!.videos++;
-  const resumeCommand = `npm run faceforensics -- ${argv.join(' ')}`;
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const resumeCommand = `npm run faceforensics -- ${argv.map(quote).join(' ')}`;
   const interrupt = onInterrupt(
     (s) =>
       `${s}: stopping after this frame; finished videos are kept, the current one is redone when you run the same command again`,
