@@ -49,8 +49,8 @@ const OPTIONS: OptionSpecs = {
   compression: {
     type: 'string',
     default: 'c23',
-    choices: ['c0', 'c23', 'c40'],
-    help: 'video quality folder (the paper uses c23)',
+    choices: ['raw', 'c23', 'c40'],
+    help: "video quality folder (the paper uses c23; 'raw' is c0)",
   },
   splits: {
     type: 'string',
