@@ -200,6 +200,7 @@ test('every entry exports the same names to ESM and CommonJS', async () => {
       'models/evaluate',
       'data',
       'data/node',
+      'data/tfrecord',
       'metrics',
       'viz',
       'viz/node',

@@ -12,20 +12,20 @@ import { afterAll, describe, expect, test } from 'vitest';
 import {
   createImage,
   decodePng,
-  encodeExample,
   estimateJpegQuality,
-  imageToExample,
   readJpegHeader,
   readPngHeader,
 } from '@patchfx/data';
-import { createTfRecordWriter } from '@patchfx/data/node';
-import { makeTempDir } from '@patchfx/test-utils';
 import {
+  encodeExample,
+  imageToExample,
   celebahqTargets,
   ffhqTarget,
-  parseImageList,
-  parsePartitionList,
-} from '../export-tfrecord/src/mapping.js';
+  parseCelebaHqImageList,
+  parseCelebaPartitionList,
+} from '@patchfx/data/tfrecord';
+import { createTfRecordWriter } from '@patchfx/data/node';
+import { makeTempDir } from '@patchfx/test-utils';
 import { ROOT, runProgram } from './helpers.js';
 
 /** Debian's python3 with numpy, PIL, google.protobuf and crcmod (not a pyenv python). */
@@ -134,8 +134,8 @@ describe('names and splits', () => {
   });
 
   test("CelebA-HQ: every record's number and split as the reference's lines compute them", () => {
-    const numbers = parseImageList(readFileSync(imageList, 'utf8'), imageList);
-    const partitions = parsePartitionList(readFileSync(partitionList, 'utf8'), partitionList);
+    const numbers = parseCelebaHqImageList(readFileSync(imageList, 'utf8'), imageList);
+    const partitions = parseCelebaPartitionList(readFileSync(partitionList, 'utf8'), partitionList);
     const target = celebahqTargets(numbers, partitions, { imageList, partitionList });
     const want = referenceCelebahq(30000);
     const got = Array.from({ length: 30000 }, (_, i) => {
@@ -148,10 +148,10 @@ describe('names and splits', () => {
   });
 
   test('bad lists are named with the line', () => {
-    expect(() => parseImageList('idx orig_idx\n0 1\n', 'l.txt')).toThrow(
+    expect(() => parseCelebaHqImageList('idx orig_idx\n0 1\n', 'l.txt')).toThrow(
       /'l\.txt' has no 'orig_file' column/,
     );
-    expect(() => parsePartitionList('000001.jpg 0\n000002.jpg 7\n', 'p.txt')).toThrow(
+    expect(() => parseCelebaPartitionList('000001.jpg 0\n000002.jpg 7\n', 'p.txt')).toThrow(
       /'p\.txt' line 2 is '000002\.jpg 7'; expected '<image> <0\|1\|2>'/,
     );
     const target = celebahqTargets(['000009'], new Map(), { imageList: 'l', partitionList: 'p' });

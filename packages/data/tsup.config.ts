@@ -4,6 +4,7 @@ import { packageBuild } from '../../tsup.base.js';
 export default packageBuild(
   {
     index: 'src/index.ts',
+    tfrecord: 'src/tfrecord/index.ts',
     node: 'src/node/index.ts',
     'loader-worker': 'src/node/loader-worker.ts',
   },

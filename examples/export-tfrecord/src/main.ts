@@ -11,19 +11,22 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createImage, encodeJpeg, readJpegHeader, readPngHeader, resizeImage } from '@patchfx/data';
 import {
-  createImage,
   decodeExample,
   encodeExample,
-  encodeJpeg,
   decodeImageRecord,
   imageToExample,
-  readJpegHeader,
-  readPngHeader,
-  resizeImage,
   TfRecordError,
   type TfRecord,
-} from '@patchfx/data';
+  celebahqTargets,
+  ffhqTarget,
+  parseCelebaHqImageList,
+  parseCelebaPartitionList,
+  DATASET_SPLITS,
+  type ExportTarget,
+  type DatasetSplit,
+} from '@patchfx/data/tfrecord';
 import {
   createTfRecordWriter,
   initNodeCodecs,
@@ -41,15 +44,6 @@ import {
   SMOKE_OPTION,
   withSmoke,
 } from '@patchfx/example-common';
-import {
-  celebahqTargets,
-  ffhqTarget,
-  parseImageList,
-  parsePartitionList,
-  SPLITS,
-  type ExportTarget,
-  type Split,
-} from './mapping.js';
 
 const IMAGE_LIST_DEFAULT = 'resources/celebahq_image_list.txt';
 const PARTITION_LIST_DEFAULT = 'resources/celeba_list_eval_partition.txt';
@@ -176,18 +170,20 @@ async function main(argv: readonly string[]): Promise<number | void> {
   if (dataset === 'celebahq') {
     const imageList = String(values.image_list);
     const partitionList = String(values.partition_list);
-    const numbers = parseImageList(readList(imageList, 'image_list'), imageList);
-    const partitions = parsePartitionList(readList(partitionList, 'partition_list'), partitionList);
+    const numbers = parseCelebaHqImageList(readList(imageList, 'image_list'), imageList);
+    const partitions = parseCelebaPartitionList(
+      readList(partitionList, 'partition_list'),
+      partitionList,
+    );
     listRows = numbers.length;
     target = celebahqTargets(numbers, partitions, { imageList, partitionList });
   }
-  for (const split of SPLITS) mkdirSync(join(outdir, split), { recursive: true });
+  for (const split of DATASET_SPLITS) mkdirSync(join(outdir, split), { recursive: true });
   if (format === 'jpg') await initNodeCodecs();
 
-  const counts = Object.fromEntries(SPLITS.map((s) => [s, { written: 0, kept: 0 }])) as Record<
-    Split,
-    { written: number; kept: number }
-  >;
+  const counts = Object.fromEntries(
+    DATASET_SPLITS.map((s) => [s, { written: 0, kept: 0 }]),
+  ) as Record<DatasetSplit, { written: number; kept: number }>;
   const bad: TfRecordError[] = [];
   let records = 0; // records read, bad ones included
   const warnBad = (e: TfRecordError) => {
@@ -257,13 +253,13 @@ async function main(argv: readonly string[]): Promise<number | void> {
 
   const seconds = (performance.now() - started) / 1000;
   say(`split   written  already there`);
-  for (const s of SPLITS) {
+  for (const s of DATASET_SPLITS) {
     say(
       `${s.padEnd(6)}  ${String(counts[s].written).padStart(7)}  ${String(counts[s].kept).padStart(13)}`,
     );
   }
-  const written = SPLITS.reduce((n, s) => n + counts[s].written, 0);
-  const kept = SPLITS.reduce((n, s) => n + counts[s].kept, 0);
+  const written = DATASET_SPLITS.reduce((n, s) => n + counts[s].written, 0);
+  const kept = DATASET_SPLITS.reduce((n, s) => n + counts[s].kept, 0);
   say(
     `${records} record(s) read in ${seconds.toFixed(1)} s: ${written} image(s) written, ${kept} already there, ${bad.length} bad record(s) skipped`,
   );

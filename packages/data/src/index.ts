@@ -101,24 +101,4 @@ export {
   GROUND_TRUTH_SUFFIXES,
 } from './ground-truth.js';
 export type { PatchGrid } from './patch-grid.js';
-export { encodeTfRecord, TFRECORD_OVERHEAD } from './tfrecord/frame.js';
 export { numpyRandomState, type NumpyRandomState } from './numpy-random.js';
-export {
-  createTfRecordParser,
-  decodeTfRecords,
-  streamTfRecords,
-  TfRecordError,
-  type TfRecord,
-  type TfRecordParser,
-  type TfRecordProblem,
-  type TfRecordReadOptions,
-} from './tfrecord/reader.js';
-export {
-  decodeExample,
-  encodeExample,
-  exampleToImage,
-  imageToExample,
-  decodeImageRecord,
-  type ExampleFeature,
-  type ExampleFeatures,
-} from './tfrecord/example.js';

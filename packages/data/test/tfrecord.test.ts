@@ -10,8 +10,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { makeTempDir } from '@patchfx/test-utils';
+import { createImage } from '@patchfx/data';
 import {
-  createImage,
   createTfRecordParser,
   decodeExample,
   decodeImageRecord,
@@ -23,7 +23,7 @@ import {
   TfRecordError,
   type ExampleFeatures,
   type TfRecord,
-} from '@patchfx/data';
+} from '@patchfx/data/tfrecord';
 import { createTfRecordWriter, readTfRecords } from '@patchfx/data/node';
 
 /** Debian's python3 with python3-protobuf, python3-crcmod and python3-numpy (not a pyenv python). */

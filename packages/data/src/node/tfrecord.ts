@@ -30,12 +30,12 @@ export interface ReadTfRecordsOptions extends Omit<TfRecordReadOptions, 'file'> 
  * @param options - What to do with bad records, an abort signal, the chunk size.
  * @returns The records, in order, each with its index and byte offset.
  * @throws An error naming the file when it does not exist or is not a file;
- *   `TfRecordError` (`@patchfx/data`) on a bad or truncated record (unless
+ *   `TfRecordError` (`@patchfx/data/tfrecord`) on a bad or truncated record (unless
  *   `skipBadRecords`).
  *
  * @example
  * ```ts
- * import { decodeImageRecord } from '@patchfx/data';
+ * import { decodeImageRecord } from '@patchfx/data/tfrecord';
  * import { readTfRecords } from '@patchfx/data/node';
  * for await (const record of readTfRecords('ffhq-r10.tfrecords')) {
  *   const image = decodeImageRecord(record); // 1024×1024 RGB
@@ -87,7 +87,7 @@ export interface TfRecordWriter {
  *
  * @example
  * ```ts
- * import { encodeExample, imageToExample } from '@patchfx/data';
+ * import { encodeExample, imageToExample } from '@patchfx/data/tfrecord';
  * import { createTfRecordWriter } from '@patchfx/data/node';
  * const writer = createTfRecordWriter('mine.tfrecords');
  * try {

@@ -78,7 +78,7 @@ interface DecodedFeature {
  *
  * @example
  * ```ts doctest
- * import { decodeExample, encodeExample } from '@patchfx/data';
+ * import { decodeExample, encodeExample } from '@patchfx/data/tfrecord';
  * const bytes = encodeExample({
  *   label: { kind: 'int64', values: [7] },
  *   name: { kind: 'bytes', values: [new TextEncoder().encode('a.png')] },
@@ -165,7 +165,8 @@ export function encodeExample(features: ExampleFeatures): Uint8Array {
  *
  * @example
  * ```ts doctest
- * import { createImage, exampleToImage, imageToExample } from '@patchfx/data';
+ * import { createImage } from '@patchfx/data';
+ * import { exampleToImage, imageToExample } from '@patchfx/data/tfrecord';
  * const image = createImage(2, 1, new Uint8Array([255, 0, 0, 0, 0, 255]));
  * const features = imageToExample(image);
  * features.shape; // => { kind: 'int64', values: [3, 1, 2] }

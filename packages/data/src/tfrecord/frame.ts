@@ -16,7 +16,7 @@ export const TFRECORD_OVERHEAD = 16;
  *
  * @example
  * ```ts doctest
- * import { encodeTfRecord } from '@patchfx/data';
+ * import { encodeTfRecord } from '@patchfx/data/tfrecord';
  * encodeTfRecord(new Uint8Array([1, 2, 3])).length; // => 19
  * ```
  */

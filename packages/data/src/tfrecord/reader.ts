@@ -122,7 +122,7 @@ const MAX_RECORD_BYTES = 2 ** 31 - 1;
  *
  * @example
  * ```ts doctest
- * import { createTfRecordParser, encodeTfRecord } from '@patchfx/data';
+ * import { createTfRecordParser, encodeTfRecord } from '@patchfx/data/tfrecord';
  * const file = new Uint8Array([
  *   ...encodeTfRecord(new Uint8Array([1, 2])),
  *   ...encodeTfRecord(new Uint8Array([3])),
@@ -293,7 +293,7 @@ export function createTfRecordParser(options: TfRecordReadOptions = {}): TfRecor
  *
  * @example
  * ```ts doctest
- * import { decodeTfRecords, encodeTfRecord, TfRecordError } from '@patchfx/data';
+ * import { decodeTfRecords, encodeTfRecord, TfRecordError } from '@patchfx/data/tfrecord';
  * const file = encodeTfRecord(new TextEncoder().encode('hello'));
  * new TextDecoder().decode([...decodeTfRecords(file)][0].data); // => 'hello'
  * file[14] ^= 1; // damage the data
@@ -331,7 +331,7 @@ export function* decodeTfRecords(
  *
  * @example
  * ```ts
- * import { streamTfRecords } from '@patchfx/data';
+ * import { streamTfRecords } from '@patchfx/data/tfrecord';
  * const response = await fetch('data/faces.tfrecord');
  * for await (const record of streamTfRecords(response.body!, { file: response.url })) {
  *   console.log(record.index, record.data.length);

@@ -1,4 +1,3 @@
-import { encodeTfRecord } from '@patchfx/data';
 import type * as protobuf from 'protobufjs/light.js';
 import { loadEventType, SESSION_LOG_START } from './schema.js';
 
@@ -85,10 +84,15 @@ export type TensorBoardEncoder = (event: TensorBoardEvent) => Uint8Array;
  * ```
  */
 export async function loadTensorBoardEncoder(): Promise<TensorBoardEncoder> {
-  const type = await loadEventType();
-  return (event) => encodeEvent(type, event);
+  // Both load protobufjs: imported here, so importing @patchfx/viz does not.
+  const [type, { encodeTfRecord }] = await Promise.all([
+    loadEventType(),
+    import('@patchfx/data/tfrecord'),
+  ]);
+  return (event) => encodeTfRecord(encodeEvent(type, event));
 }
 
+/** The serialised `Event` message (not yet framed). */
 function encodeEvent(type: protobuf.Type, event: TensorBoardEvent): Uint8Array {
   const { wallTime, step = 0 } = event;
   if (!(typeof wallTime === 'number' && Number.isFinite(wallTime) && wallTime >= 0)) {
@@ -147,7 +151,7 @@ function encodeEvent(type: protobuf.Type, event: TensorBoardEvent): Uint8Array {
     }
     message.summary = { value };
   }
-  return encodeTfRecord(type.encode(type.fromObject(message)).finish());
+  return type.encode(type.fromObject(message)).finish();
 }
 
 /**

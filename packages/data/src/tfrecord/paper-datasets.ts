@@ -3,15 +3,16 @@
  * and splits them (spec §8): FFHQ by record index, CelebA-HQ through the PGAN dataset tool's
  * shuffle back to CelebA's file numbers and CelebA's official partition.
  */
-import { numpyRandomState } from '@patchfx/data';
+import { numpyRandomState } from '../numpy-random.js';
 
 /** The splits the export writes, in the order summaries list them. */
-export const SPLITS = Object.freeze(['train', 'val', 'test'] as const);
-export type Split = (typeof SPLITS)[number];
+export const DATASET_SPLITS = Object.freeze(['train', 'val', 'test'] as const);
+/** One of {@link DATASET_SPLITS}. */
+export type DatasetSplit = (typeof DATASET_SPLITS)[number];
 
 /** Where one record goes: its split folder and its file name without the extension. */
 export interface ExportTarget {
-  readonly split: Split;
+  readonly split: DatasetSplit;
   readonly name: string;
 }
 
@@ -20,7 +21,7 @@ export const FFHQ_BOUNDARIES = Object.freeze({ train: 60000, val: 65000 });
 
 /** FFHQ: record `index` → `train/`, `val/` or `test/` by index; name `%09d`. */
 export function ffhqTarget(index: number): ExportTarget {
-  const split: Split =
+  const split: DatasetSplit =
     index < FFHQ_BOUNDARIES.train ? 'train' : index < FFHQ_BOUNDARIES.val ? 'val' : 'test';
   return { split, name: String(index).padStart(9, '0') };
 }
@@ -36,7 +37,7 @@ export const CELEBAHQ_SHUFFLE_SEED = 123;
  *   (`000004.jpg` → `000004`).
  * @throws When there is no `orig_file` column or a row is short, naming the file and line.
  */
-export function parseImageList(text: string, file: string): string[] {
+export function parseCelebaHqImageList(text: string, file: string): string[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = (lines[0] ?? '').trim().split(/\s+/);
   const column = header.indexOf('orig_file');
@@ -60,9 +61,9 @@ export function parseImageList(text: string, file: string): string[] {
  * @returns The split of each CelebA number (the file name up to its first dot).
  * @throws On a line that is not `<file> <0|1|2>`, naming the file and line.
  */
-export function parsePartitionList(text: string, file: string): Map<string, Split> {
-  const keys: Record<string, Split> = { '0': 'train', '1': 'val', '2': 'test' };
-  const out = new Map<string, Split>();
+export function parseCelebaPartitionList(text: string, file: string): Map<string, DatasetSplit> {
+  const keys: Record<string, DatasetSplit> = { '0': 'train', '1': 'val', '2': 'test' };
+  const out = new Map<string, DatasetSplit>();
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const cells = line.trim().split(/\s+/);
@@ -82,14 +83,14 @@ export function parsePartitionList(text: string, file: string): Map<string, Spli
  * is `numpy.random.RandomState(123).shuffle(arange(rows))`, the order PGAN's dataset tool wrote
  * the records in; its split is CelebA's official one.
  *
- * @param numbers - The image list's CelebA numbers ({@link parseImageList}).
- * @param partitions - CelebA's splits ({@link parsePartitionList}).
+ * @param numbers - The image list's CelebA numbers ({@link parseCelebaHqImageList}).
+ * @param partitions - CelebA's splits ({@link parseCelebaPartitionList}).
  * @param files - The two files' names, for messages.
  * @returns The mapping from record index to target.
  */
 export function celebahqTargets(
   numbers: readonly string[],
-  partitions: ReadonlyMap<string, Split>,
+  partitions: ReadonlyMap<string, DatasetSplit>,
   files: { readonly imageList: string; readonly partitionList: string },
 ): (index: number) => ExportTarget {
   const order = numpyRandomState(CELEBAHQ_SHUFFLE_SEED).permutation(numbers.length);
