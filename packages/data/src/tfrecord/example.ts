@@ -253,7 +253,7 @@ export function decodeImageRecord(record: TfRecord): RgbImage {
       record,
       'bad-content',
       (e as Error).message,
-      'is this a TFRecord of images written by the PGAN/StyleGAN dataset tool? (or skip such records: --skip_bad_records)',
+      'is this a TFRecord of images written by the PGAN/StyleGAN dataset tool? (export-tfrecord skips such records with --skip_bad_records)',
     );
   }
 }

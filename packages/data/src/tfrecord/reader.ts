@@ -57,7 +57,7 @@ export class TfRecordError extends Error {
       (problem === 'truncated'
         ? 'the file is cut short: re-download or re-copy it; the records before this one are sound'
         : recoverable
-          ? 're-download the file, or skip this record (--skip_bad_records)'
+          ? 're-download the file, or skip this record (option skipBadRecords; in export-tfrecord --skip_bad_records)'
           : 'the file is corrupt from here on: re-download or re-copy it; the records before this one are sound');
     super(`TFRecord ${where}: ${reason}; ${advice}`);
     this.name = 'TfRecordError';
