@@ -224,8 +224,9 @@ describe('exportOnnx', () => {
     }
   });
 
-  // Builds all 63 variants (ResNet-152 included) and checks ~2 GB of ONNX: once, on cpu.
-  test.runIf(inject('backend') === 'cpu')(
+  // Builds all 63 variants (ResNet-152 included) and checks ~2 GB of ONNX: once, on wasm (the
+  // export's folding runs about 2.5× faster there than on cpu; the file does not depend on it).
+  test.runIf(inject('backend') === 'wasm')(
     'every variant exports a file that passes the checker',
     async () => {
       const paths: string[] = [];
