@@ -50,6 +50,20 @@ describe('audit program', () => {
     expect(r.stdout).toMatch(/warning\(s\) in train, val: read them before training/);
   });
 
+  test('--partition all passes over splits empty on both sides (an export makes all three)', async () => {
+    mkdirSync(join(tmp.dir, 'real', 'test'), { recursive: true });
+    mkdirSync(join(tmp.dir, 'fake-png', 'test'), { recursive: true });
+    const r = await runProgram('audit', [
+      '--real_im_path',
+      join(tmp.dir, 'real'),
+      '--fake_im_path',
+      join(tmp.dir, 'fake-png'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/^test:$/m);
+    expect(r.stdout).toMatch(/no differences between real and fake in train, val$/m);
+  });
+
   test('same format on both sides: exit code 0; --partition and --json', async () => {
     const args = ['--real_im_path', join(tmp.dir, 'real'), '--fake_im_path'];
     const ok = await runProgram('audit', [...args, join(tmp.dir, 'fake-png')]);

@@ -5,7 +5,7 @@
  * types, JPEG qualities, bytes per pixel) and every difference a detector could learn instead of
  * generator artefacts. Exit code 1 when any split has a warning, so a script can stop on it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetAudit, DatasetSideSummary } from '@patchfx/data';
 import { auditFiles, discoverPairedSplit, PARTITIONS, type Partition } from '@patchfx/data/node';
@@ -91,13 +91,16 @@ async function main(argv: readonly string[]): Promise<number | void> {
     throw new Error(`--max_files must be 0 (all) or a positive integer, got ${values.max_files}`);
   for (const root of [real, fake])
     if (!existsSync(root)) throw new Error(`no such folder: ${root}`);
+  // 'all': the splits with anything in them on either side (an export makes all three folders,
+  // some may stay empty); a split empty on one side only is an error, from discovery.
+  const filled = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
   const partitions: Partition[] =
     values.partition === 'all'
-      ? PARTITIONS.filter((p) => existsSync(join(real, p)) || existsSync(join(fake, p)))
+      ? PARTITIONS.filter((p) => filled(join(real, p)) || filled(join(fake, p)))
       : [values.partition as Partition];
   if (partitions.length === 0)
     throw new Error(
-      `neither ${real} nor ${fake} has a train/, val/ or test/ folder: give the folders that hold the splits`,
+      `neither ${real} nor ${fake} has images in a train/, val/ or test/ folder: give the folders that hold the splits`,
     );
   const audits: Record<string, DatasetAudit> = {};
   for (const p of partitions) {
